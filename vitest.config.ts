@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@peapod/core': src('core'),
+      '@peapod/firmware-profiles': src('firmware-profiles'),
+      '@peapod/hub': src('hub'),
+      '@peapod/agent': src('agent'),
+    },
+  },
+  test: {
+    include: ['*/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Tests that start real hubs, agents and podman containers share one machine: keep files serial
+    // within a worker pool small enough for a 2-core box.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
