@@ -1,0 +1,33 @@
+import type { NodeProxy } from './api/node-proxy.js';
+import type { ResourceService } from './api/service-types.js';
+import type { ObjectStore } from './store/types.js';
+
+/**
+ * A part of the hub with a lifecycle: the HTTP API, the MQTT bridge, the scheduler, each
+ * controller. `startHub` (hub/src/hub.ts) builds the store and the service, then starts the
+ * components in order and stops them in reverse.
+ */
+export interface HubComponent {
+  readonly name: string;
+  start(context: HubContext): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+export interface HubContext {
+  store: ObjectStore;
+  service: ResourceService;
+  /** Absolute path of the hub's data directory (SQLite file, certificates, tokens). */
+  dataDir: string;
+  /** Milliseconds since the epoch; injectable for tests of time-based logic. */
+  now(): number;
+  log: Logger;
+  /** The MQTT bridge registers itself here; the HTTP layer uses it for logs/exec/top. */
+  nodeProxy?: NodeProxy;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+}
