@@ -1,1 +1,3 @@
 export * from './runtime/driver.js';
+export * from './runtime/errors.js';
+export * from './runtime/podman.js';

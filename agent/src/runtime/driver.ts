@@ -16,7 +16,7 @@ export const LABELS = {
   podUid: 'io.peapod.pod.uid',
   container: 'io.peapod.container.name',
   specHash: 'io.peapod.container.hash',
-  /** 'init' | 'app' */
+  /** 'init' | 'app'; the drivers set 'infra' on a sandbox's infra container (never listed as a container) */
   containerKind: 'io.peapod.container.kind',
   /** restart attempt number of this container (0 for the first run) */
   attempt: 'io.peapod.container.attempt',
@@ -129,6 +129,8 @@ export interface RuntimeDriver {
 
   createSandbox(config: SandboxConfig): Promise<Sandbox>;
   listSandboxes(labelFilter: Record<string, string>): Promise<Sandbox[]>;
+  /** One sandbox by id (state and IP of its infra container); undefined when it does not exist. */
+  inspectSandbox(id: string): Promise<Sandbox | undefined>;
   removeSandbox(id: string): Promise<void>;
 
   createContainer(config: ContainerConfig): Promise<string>;
@@ -139,9 +141,22 @@ export interface RuntimeDriver {
   inspectContainer(id: string): Promise<ContainerInfo | undefined>;
   listContainers(labelFilter: Record<string, string>): Promise<ContainerInfo[]>;
 
-  /** Runs a command inside a running container and collects its output (probes, hooks). */
+  /**
+   * Runs a command inside a running container and collects its output (probes, hooks). The
+   * command's exit code is returned as is; RuntimeError NotFound / NotRunning when the container
+   * is missing or not running, RuntimeError Timeout after `timeoutMs`.
+   */
   exec(id: string, command: string[], options?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
-  logs(id: string, options: LogOptions, onChunk: (chunk: Buffer, stream: 'stdout' | 'stderr') => void): Promise<void>;
+  /**
+   * Streams a container's log; resolves when done (with `follow`: when the container exits or
+   * `signal` aborts). Throws RuntimeError NotFound for a missing container.
+   */
+  logs(
+    id: string,
+    options: LogOptions,
+    onChunk: (chunk: Buffer, stream: 'stdout' | 'stderr') => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   stats(ids: string[]): Promise<ContainerStats[]>;
 
   /** Subscribes to container events (deduplicated by the driver); returns an unsubscribe function. */
