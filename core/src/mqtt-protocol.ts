@@ -1,0 +1,473 @@
+/**
+ * The MQTT control-plane protocol between the hub and its agents (docs/protocol.md): topic names,
+ * payload shapes and their validation. Pure (no I/O) so both ends share one definition.
+ *
+ * Every topic of a node lives under `peapod/v1/<username>/…` where the username is `node:<name>`,
+ * so a broker ACL can grant a node its own subtree with a single `%u` pattern.
+ */
+import type { NodeAddress, NodeSystemInfo, Pod, PodStatus, ResourceList, Taint } from './types.js';
+
+export const PROTOCOL_VERSION = 1;
+export const TOPIC_ROOT = 'peapod/v1';
+/** Largest payload either side accepts; bigger messages are dropped and logged. */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** Largest data chunk in a streamed proxy response (logs, exec output). */
+export const MAX_CHUNK_BYTES = 32 * 1024;
+export const HUB_USERNAME = 'hub';
+export const JOIN_USERNAME = 'join';
+
+export function nodeUsername(nodeName: string): string {
+  return `node:${nodeName}`;
+}
+
+/** The node name of a `node:<name>` username, or undefined for any other identity. */
+export function nodeNameOfUsername(username: string | undefined): string | undefined {
+  if (!username?.startsWith('node:')) return undefined;
+  const name = username.slice(5);
+  return isValidNodeName(name) ? name : undefined;
+}
+
+/** DNS-1123 subdomain (Kubernetes node names); also guarantees no MQTT wildcard or separator. */
+export function isValidNodeName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 253 &&
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
+  );
+}
+
+const nodeRoot = (nodeName: string) => `${TOPIC_ROOT}/${nodeUsername(nodeName)}`;
+
+export const topics = {
+  nodeRoot,
+  /** hub → agent, retained, QoS 1: the list of desired pods (uid + hash). */
+  desiredIndex: (node: string) => `${nodeRoot(node)}/desired/index`,
+  /** hub → agent, retained, QoS 1: one desired pod; an empty retained payload clears it. */
+  desiredPod: (node: string, uid: string) => `${nodeRoot(node)}/desired/pods/${uid}`,
+  desiredAll: (node: string) => `${nodeRoot(node)}/desired/#`,
+  /** agent → hub, QoS 1: registration and heartbeats. */
+  nodeStatus: (node: string) => `${nodeRoot(node)}/status/node`,
+  /** agent → hub, QoS 1: pod status updates. */
+  podStatus: (node: string) => `${nodeRoot(node)}/status/pods`,
+  /** agent → hub, QoS 1: pods whose containers are gone (finishes graceful deletion). */
+  podRemoved: (node: string) => `${nodeRoot(node)}/status/removed`,
+  /** broker → hub (the agent's Last Will), QoS 1. */
+  will: (node: string) => `${nodeRoot(node)}/status/will`,
+  /** hub → agent, QoS 1: logs / exec / metrics requests and their control messages. */
+  requests: (node: string) => `${nodeRoot(node)}/requests`,
+  /** agent → hub, QoS 1: chunked responses of request `id`. */
+  response: (node: string, id: string) => `${nodeRoot(node)}/responses/${id}`,
+  joinRequest: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/request`,
+  joinResponse: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/response`,
+  /** Hub-side subscriptions. */
+  hubStatusAll: `${TOPIC_ROOT}/+/status/#`,
+  hubResponsesAll: `${TOPIC_ROOT}/+/responses/#`,
+  hubJoinAll: `${TOPIC_ROOT}/join/+/request`,
+  hubDesiredAll: `${TOPIC_ROOT}/+/desired/#`,
+} as const;
+
+export type NodeTopicKind =
+  | 'desired-index'
+  | 'desired-pod'
+  | 'node-status'
+  | 'pod-status'
+  | 'pod-removed'
+  | 'will'
+  | 'requests'
+  | 'response';
+
+export interface ParsedTopic {
+  node: string;
+  kind: NodeTopicKind;
+  /** pod uid (desired-pod) or request id (response). */
+  id?: string;
+}
+
+/** Parses a node topic; undefined for anything that is not exactly one of the protocol's topics. */
+export function parseNodeTopic(topic: string): ParsedTopic | undefined {
+  const parts = topic.split('/');
+  if (parts.length < 4 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return undefined;
+  const node = nodeNameOfUsername(parts[2]);
+  if (!node) return undefined;
+  const rest = parts.slice(3).join('/');
+  switch (rest) {
+    case 'desired/index':
+      return { node, kind: 'desired-index' };
+    case 'status/node':
+      return { node, kind: 'node-status' };
+    case 'status/pods':
+      return { node, kind: 'pod-status' };
+    case 'status/removed':
+      return { node, kind: 'pod-removed' };
+    case 'status/will':
+      return { node, kind: 'will' };
+    case 'requests':
+      return { node, kind: 'requests' };
+  }
+  if (parts.length === 6 && parts[3] === 'desired' && parts[4] === 'pods' && isSafeId(parts[5]))
+    return { node, kind: 'desired-pod', id: parts[5] };
+  if (parts.length === 5 && parts[3] === 'responses' && isSafeId(parts[4]))
+    return { node, kind: 'response', id: parts[4] };
+  return undefined;
+}
+
+/** Identifiers used as a topic level: uids, request ids, client ids. */
+export function isSafeId(id: string): boolean {
+  return /^[A-Za-z0-9._:-]{1,128}$/.test(id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payloads
+
+export interface DesiredIndexEntry {
+  uid: string;
+  namespace: string;
+  name: string;
+  hash: string;
+}
+
+export interface DesiredIndex {
+  v: number;
+  node: string;
+  /** Store resourceVersion the index was computed at (informational, monotonic per hub store). */
+  revision: string;
+  pods: DesiredIndexEntry[];
+}
+
+export interface DesiredPod {
+  v: number;
+  uid: string;
+  hash: string;
+  /** Metadata and spec only (status never travels down). */
+  pod: Pod;
+}
+
+/** A condition as the device computes it; the hub stamps heartbeat/transition times. */
+export interface DeviceCondition {
+  type: 'Ready' | 'MemoryPressure' | 'DiskPressure' | 'PIDPressure';
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
+export interface NodeUsage {
+  cpuMilli: number;
+  memoryBytes: number;
+}
+
+export interface NodeReport {
+  v: number;
+  /** `register` carries everything (sent on every connect); `heartbeat` only what changed. */
+  type: 'register' | 'heartbeat';
+  /** Random per agent process. */
+  instance: string;
+  /** Connection counter within the instance (matches the Last Will). */
+  connection: number;
+  /** Agent clock (ms since epoch) when sent: the hub derives the clock offset from it. */
+  sentAt: number;
+  profile?: string;
+  labels?: Record<string, string>;
+  /** Only honoured when the Node is created (like kubelet --register-with-taints). */
+  taints?: Taint[];
+  capacity?: ResourceList;
+  allocatable?: ResourceList;
+  nodeInfo?: NodeSystemInfo;
+  addresses?: NodeAddress[];
+  conditions?: DeviceCondition[];
+  usage?: NodeUsage;
+}
+
+export interface PodStatusEntry {
+  namespace: string;
+  name: string;
+  uid: string;
+  status: PodStatus;
+  sequence: number;
+  observedAt: string;
+}
+
+export interface PodStatusReport {
+  v: number;
+  instance: string;
+  updates: PodStatusEntry[];
+}
+
+export interface PodRemovedReport {
+  v: number;
+  pods: { namespace: string; name: string; uid: string }[];
+}
+
+export interface WillMessage {
+  v: number;
+  instance: string;
+  connection: number;
+}
+
+export type ProxyRequest =
+  | {
+      v: number;
+      id: string;
+      kind: 'logs';
+      pod: { namespace: string; name: string; uid: string };
+      container: string;
+      follow?: boolean;
+      previous?: boolean;
+      tailLines?: number;
+      sinceSeconds?: number;
+      timestamps?: boolean;
+      limitBytes?: number;
+    }
+  | {
+      v: number;
+      id: string;
+      kind: 'exec';
+      pod: { namespace: string; name: string; uid: string };
+      container: string;
+      command: string[];
+    }
+  | { v: number; id: string; kind: 'metrics' }
+  | { v: number; id: string; kind: 'cancel' };
+
+export interface ProxyResponse {
+  v: number;
+  id: string;
+  /** 0, 1, 2 … per request, so the hub can detect gaps. */
+  seq: number;
+  type: 'data' | 'stdout' | 'stderr' | 'end' | 'error' | 'metrics';
+  /** base64 data for data/stdout/stderr. */
+  data?: string;
+  exitCode?: number;
+  error?: string;
+  metrics?: {
+    namespace: string;
+    name: string;
+    containers: { name: string; cpuMilli: number; memoryBytes: number }[];
+  }[];
+}
+
+export interface JoinRequest {
+  v: number;
+  nodeName: string;
+}
+
+export interface JoinResponse {
+  v: number;
+  ok: boolean;
+  username?: string;
+  password?: string;
+  error?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: every decoder returns the payload or throws ProtocolError with a short reason.
+
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+type Json = Record<string, unknown>;
+
+function fail(what: string): never {
+  throw new ProtocolError(what);
+}
+
+/** Parses JSON with the size limit; the result is an object or ProtocolError is thrown. */
+export function decodeJson(payload: Buffer | string, limit = MAX_PAYLOAD_BYTES): Json {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  if (size > limit) fail(`payload of ${size} bytes exceeds the limit of ${limit}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString());
+  } catch {
+    fail('payload is not valid JSON');
+  }
+  if (!isObject(value)) fail('payload is not a JSON object');
+  if (value.v !== PROTOCOL_VERSION) fail(`unsupported protocol version ${String(value.v)}`);
+  return value;
+}
+
+export function encode(payload: object): Buffer {
+  return Buffer.from(JSON.stringify(payload));
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: Json, key: string, optional = false): string | undefined {
+  const v = o[key];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string') fail(`${key} must be a string`);
+  return v;
+}
+
+function num(o: Json, key: string, optional = false): number | undefined {
+  const v = o[key];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${key} must be a number`);
+  return v;
+}
+
+function stringMap(v: unknown, key: string): Record<string, string> {
+  if (!isObject(v)) fail(`${key} must be an object`);
+  for (const [k, val] of Object.entries(v)) if (typeof val !== 'string') fail(`${key}.${k} must be a string`);
+  return v as Record<string, string>;
+}
+
+function arrayOf<T>(v: unknown, key: string, check: (item: unknown) => T): T[] {
+  if (!Array.isArray(v)) fail(`${key} must be an array`);
+  return v.map(check);
+}
+
+const CONDITION_TYPES = new Set(['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']);
+const CONDITION_STATUSES = new Set(['True', 'False', 'Unknown']);
+const TAINT_EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+const ADDRESS_TYPES = new Set(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']);
+
+export function decodeNodeReport(payload: Buffer | string): NodeReport {
+  const o = decodeJson(payload);
+  if (o.type !== 'register' && o.type !== 'heartbeat') fail('type must be register or heartbeat');
+  str(o, 'instance');
+  num(o, 'connection');
+  num(o, 'sentAt');
+  str(o, 'profile', true);
+  if (o.labels !== undefined) stringMap(o.labels, 'labels');
+  if (o.capacity !== undefined) stringMap(o.capacity, 'capacity');
+  if (o.allocatable !== undefined) stringMap(o.allocatable, 'allocatable');
+  if (o.nodeInfo !== undefined) stringMap(o.nodeInfo, 'nodeInfo');
+  if (o.taints !== undefined)
+    arrayOf(o.taints, 'taints', (t) => {
+      if (!isObject(t) || typeof t.key !== 'string' || !TAINT_EFFECTS.has(t.effect as string)) fail('invalid taint');
+      if (t.value !== undefined && typeof t.value !== 'string') fail('invalid taint value');
+      return t;
+    });
+  if (o.addresses !== undefined)
+    arrayOf(o.addresses, 'addresses', (a) => {
+      if (!isObject(a) || !ADDRESS_TYPES.has(a.type as string) || typeof a.address !== 'string')
+        fail('invalid address');
+      return a;
+    });
+  if (o.conditions !== undefined)
+    arrayOf(o.conditions, 'conditions', (c) => {
+      if (
+        !isObject(c) ||
+        !CONDITION_TYPES.has(c.type as string) ||
+        !CONDITION_STATUSES.has(c.status as string) ||
+        typeof c.reason !== 'string' ||
+        typeof c.message !== 'string'
+      )
+        fail('invalid condition');
+      return c;
+    });
+  if (o.usage !== undefined) {
+    if (!isObject(o.usage)) fail('usage must be an object');
+    num(o.usage, 'cpuMilli');
+    num(o.usage, 'memoryBytes');
+  }
+  return o as unknown as NodeReport;
+}
+
+function podRef(v: unknown, key: string): { namespace: string; name: string; uid: string } {
+  if (!isObject(v)) fail(`${key} must be an object`);
+  str(v, 'namespace');
+  str(v, 'name');
+  str(v, 'uid');
+  return v as { namespace: string; name: string; uid: string };
+}
+
+export function decodePodStatusReport(payload: Buffer | string): PodStatusReport {
+  const o = decodeJson(payload);
+  str(o, 'instance');
+  arrayOf(o.updates, 'updates', (u) => {
+    podRef(u, 'update');
+    const e = u as Json;
+    num(e, 'sequence');
+    str(e, 'observedAt');
+    if (!isObject(e.status)) fail('status must be an object');
+    return u;
+  });
+  return o as unknown as PodStatusReport;
+}
+
+export function decodePodRemovedReport(payload: Buffer | string): PodRemovedReport {
+  const o = decodeJson(payload);
+  arrayOf(o.pods, 'pods', (p) => podRef(p, 'pod'));
+  return o as unknown as PodRemovedReport;
+}
+
+export function decodeWill(payload: Buffer | string): WillMessage {
+  const o = decodeJson(payload);
+  str(o, 'instance');
+  num(o, 'connection');
+  return o as unknown as WillMessage;
+}
+
+export function decodeDesiredIndex(payload: Buffer | string): DesiredIndex {
+  const o = decodeJson(payload);
+  str(o, 'node');
+  str(o, 'revision');
+  arrayOf(o.pods, 'pods', (p) => {
+    podRef(p, 'pod');
+    str(p as Json, 'hash');
+    return p;
+  });
+  return o as unknown as DesiredIndex;
+}
+
+export function decodeDesiredPod(payload: Buffer | string): DesiredPod {
+  const o = decodeJson(payload);
+  str(o, 'uid');
+  str(o, 'hash');
+  if (!isObject(o.pod) || !isObject(o.pod.metadata) || !isObject(o.pod.spec)) fail('pod must have metadata and spec');
+  return o as unknown as DesiredPod;
+}
+
+export function decodeProxyRequest(payload: Buffer | string): ProxyRequest {
+  const o = decodeJson(payload);
+  const id = str(o, 'id')!;
+  if (!isSafeId(id)) fail('invalid request id');
+  switch (o.kind) {
+    case 'logs':
+      podRef(o.pod, 'pod');
+      str(o, 'container');
+      return o as unknown as ProxyRequest;
+    case 'exec':
+      podRef(o.pod, 'pod');
+      str(o, 'container');
+      arrayOf(o.command, 'command', (c) => (typeof c === 'string' ? c : fail('command must be strings')));
+      return o as unknown as ProxyRequest;
+    case 'metrics':
+    case 'cancel':
+      return o as unknown as ProxyRequest;
+    default:
+      fail('unknown request kind');
+  }
+}
+
+export function decodeProxyResponse(payload: Buffer | string): ProxyResponse {
+  const o = decodeJson(payload);
+  str(o, 'id');
+  num(o, 'seq');
+  if (!['data', 'stdout', 'stderr', 'end', 'error', 'metrics'].includes(o.type as string)) fail('invalid type');
+  str(o, 'data', true);
+  num(o, 'exitCode', true);
+  str(o, 'error', true);
+  if (o.metrics !== undefined) arrayOf(o.metrics, 'metrics', (m) => m);
+  return o as unknown as ProxyResponse;
+}
+
+export function decodeJoinRequest(payload: Buffer | string): JoinRequest {
+  const o = decodeJson(payload, 4096);
+  const name = str(o, 'nodeName')!;
+  if (!isValidNodeName(name)) fail(`invalid node name "${name}"`);
+  return o as unknown as JoinRequest;
+}
+
+export function decodeJoinResponse(payload: Buffer | string): JoinResponse {
+  const o = decodeJson(payload, 4096);
+  if (typeof o.ok !== 'boolean') fail('ok must be a boolean');
+  str(o, 'username', true);
+  str(o, 'password', true);
+  str(o, 'error', true);
+  return o as unknown as JoinResponse;
+}
