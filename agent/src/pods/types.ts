@@ -24,6 +24,12 @@ export interface PodManager {
   /** Removal confirmed: containers are gone (used to finish graceful deletion on the hub). */
   onRemoved(listener: (pod: { namespace: string; name: string; uid: string }) => void): () => void;
 
+  /**
+   * Kubernetes-style events about the pod's containers (Pulling, Created, Started, Killing,
+   * Unhealthy, BackOff, FailedPostStartHook…), for the hub's Event objects. Optional (additive).
+   */
+  onEvent?(listener: (event: PodEvent) => void): () => void;
+
   logs(
     pod: { namespace: string; name: string },
     container: string,
@@ -44,4 +50,17 @@ export interface PodStatusUpdate {
   sequence: number;
   /** Agent clock, informational only (hub fields use hub time). */
   observedAt: string;
+}
+
+/** One kubelet-style event (k8s-semantics §12); `fieldPath` names the container (`spec.containers{app}`). */
+export interface PodEvent {
+  namespace: string;
+  name: string;
+  uid: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  fieldPath?: string;
+  /** Agent clock. */
+  time: string;
 }
