@@ -1,3 +1,5 @@
+export { createPodManager, type PodManagerOptions } from './pods/manager.js';
+export * from './pods/types.js';
 export * from './runtime/driver.js';
 export * from './runtime/errors.js';
 export * from './runtime/podman.js';
