@@ -61,6 +61,8 @@ export interface ListResult {
 
 export interface UpdateOptions {
   subresource?: 'status';
+  /** Main-resource writes keep the stored `status` unless this is false (kinds without a status subresource). */
+  keepStatus?: boolean;
 }
 
 export interface WatchOptions extends ListOptions {

@@ -1,0 +1,446 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { KubeObject, ResourceType } from '@peapod/core';
+import { alreadyExists, apiVersionOf, badRequest, conflict, invalid, notFound } from '@peapod/core';
+import Database from 'better-sqlite3';
+import { ChangeLog, type ChangeRecord } from './change-log.js';
+import { isCoalescibleKind, isHeartbeatOnlyChange } from './heartbeat.js';
+import { desiredStateChanged, generateObjectName, jsonCopy, rfc3339Seconds } from './object-meta.js';
+import { uidPreconditionFailed } from './preconditions.js';
+import { migrate } from './schema.js';
+import type { ListOptions, ListResult, ObjectStore, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
+import { compileFilter, matchesFilter, WatcherSet } from './watchers.js';
+
+export const DATABASE_FILE = 'peapod.db';
+
+export interface SqliteStoreOptions {
+  /**
+   * `FULL` (default): the WAL is fsynced at every commit — an acknowledged write survives kill -9
+   * and power loss. `NORMAL`: fsync only at checkpoints — survives kill -9 (the OS holds the
+   * data) but a power cut may roll back the last commits (never corrupts). See docs/storage.md.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Heartbeat-only Node writes are kept in memory at most this long (default 300 s). */
+  heartbeatFlushSeconds?: number;
+  /** Change-log bounds for watch resume (defaults 10 000 changes, 32 MiB). */
+  changeLogMaxEvents?: number;
+  changeLogMaxBytes?: number;
+  /** Milliseconds since the epoch (creationTimestamp); injectable for tests. */
+  now?: () => number;
+}
+
+/** What the store wrote to disk, for benchmarks (disk writes per hour) and tests. */
+export interface StoreWriteStats {
+  /** Committed write transactions. */
+  transactions: number;
+  /** Rows inserted, replaced or deleted (objects and bookkeeping). */
+  rowsWritten: number;
+  /** Bytes of row payload written (object JSON and bookkeeping values). */
+  bytesWritten: number;
+  /** Heartbeat-only writes served from memory instead of disk. */
+  coalescedWrites: number;
+  /** Flushes of coalesced objects to disk. */
+  flushes: number;
+}
+
+/** resourceVersions are reserved on disk in blocks so coalesced writes never reuse one after a crash. */
+const RV_BLOCK = 1000;
+
+interface Row {
+  body: string;
+}
+
+interface Current {
+  json: string;
+  object: KubeObject;
+}
+
+/**
+ * The hub's durable store: one SQLite file (WAL), one transaction per write, an in-memory change
+ * log for watches and an in-memory overlay for heartbeat-only Node writes.
+ */
+export class SqliteStore implements ObjectStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+  private readonly changes: ChangeLog;
+  private readonly watchers = new WatcherSet();
+  /** Coalesced (not yet on disk) objects by key: newest JSON. */
+  private readonly overlay = new Map<string, string>();
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly stats: StoreWriteStats = {
+    transactions: 0,
+    rowsWritten: 0,
+    bytesWritten: 0,
+    coalescedWrites: 0,
+    flushes: 0,
+  };
+  private rv: number;
+  private rvCeiling: number;
+  private closed = false;
+
+  private readonly stmt: {
+    get: Database.Statement<[string, string, string], Row>;
+    listAll: Database.Statement<[string], Row & { namespace: string; name: string }>;
+    listNamespace: Database.Statement<[string, string], Row & { namespace: string; name: string }>;
+    insert: Database.Statement<[string, string, string, string, number, string]>;
+    replace: Database.Statement<[string, string, number, string, string, string]>;
+    remove: Database.Statement<[string, string, string]>;
+    setMeta: Database.Statement<[string, string]>;
+    getMeta: Database.Statement<[string], { value: string }>;
+  };
+
+  /** `location`: a data directory (the file is `<dir>/peapod.db`) or a path to a `.db` file. */
+  constructor(location: string, options: SqliteStoreOptions = {}) {
+    this.path = resolveDatabasePath(location);
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.now = options.now ?? Date.now;
+    this.db = new Database(this.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('foreign_keys = ON');
+    // Keep the WAL file from growing without bound between checkpoints.
+    this.db.pragma('journal_size_limit = 4194304');
+    migrate(this.db);
+    this.stmt = {
+      get: this.db.prepare('SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
+      listAll: this.db.prepare('SELECT namespace, name, body FROM objects WHERE resource = ? ORDER BY namespace, name'),
+      listNamespace: this.db.prepare(
+        'SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? ORDER BY name',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO objects (resource, namespace, name, uid, rv, body) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      replace: this.db.prepare(
+        'UPDATE objects SET uid = ?, body = ?, rv = ? WHERE resource = ? AND namespace = ? AND name = ?',
+      ),
+      remove: this.db.prepare('DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
+      setMeta: this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?'),
+    };
+    this.rvCeiling = Number(this.stmt.getMeta.get('rv_ceiling')?.value ?? '0');
+    // Past every version handed out before (coalesced writes included): nothing is ever reused.
+    this.rv = this.rvCeiling + 1;
+    this.changes = new ChangeLog(
+      { maxEvents: options.changeLogMaxEvents ?? 10_000, maxBytes: options.changeLogMaxBytes ?? 32 * 1024 * 1024 },
+      this.rv,
+    );
+    const flushMs = (options.heartbeatFlushSeconds ?? 300) * 1000;
+    this.flushTimer = setInterval(() => this.flush(), flushMs);
+    this.flushTimer.unref();
+  }
+
+  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    const current = this.read(type, scopeOf(type, namespace), name);
+    return current ? (JSON.parse(current.json) as KubeObject) : undefined;
+  }
+
+  list(type: ResourceType, options: ListOptions = {}): ListResult {
+    const filter = compileFilter(type.kind, { ...options, namespace: type.namespaced ? options.namespace : undefined });
+    const resource = resourceKey(type);
+    const rows = filter.namespace
+      ? this.stmt.listNamespace.all(resource, filter.namespace)
+      : this.stmt.listAll.all(resource);
+    const items: KubeObject[] = [];
+    for (const row of rows) {
+      const json = this.overlay.get(objectKey(resource, row.namespace, row.name)) ?? row.body;
+      const object = JSON.parse(json) as KubeObject;
+      if (matchesFilter(filter, object)) items.push(object);
+    }
+    return { items, resourceVersion: String(this.rv) };
+  }
+
+  create(type: ResourceType, input: KubeObject): KubeObject {
+    this.assertOpen();
+    const object = jsonCopy(input);
+    object.apiVersion = apiVersionOf(type);
+    object.kind = type.kind;
+    object.metadata = object.metadata ?? {};
+    const namespace = scopeOf(type, object.metadata.namespace);
+    if (type.namespaced) object.metadata.namespace = namespace;
+    else delete object.metadata.namespace;
+    const resource = resourceKey(type);
+    const generated = !object.metadata.name && !!object.metadata.generateName;
+    // Like apiserver's RetryGenerateName: a generated name that collides is drawn again.
+    for (let attempt = 0; ; attempt++) {
+      if (generated) object.metadata.name = generateObjectName(object.metadata.generateName as string);
+      const name = object.metadata.name;
+      if (!name) {
+        throw invalid(type.kind, '', [
+          {
+            reason: 'FieldValueRequired',
+            field: 'metadata.name',
+            message: 'Required value: name or generateName is required',
+          },
+        ]);
+      }
+      if (this.read(type, namespace, name)) {
+        if (generated && attempt < 7) continue;
+        throw alreadyExists(type.plural, name, type.group);
+      }
+      break;
+    }
+    const name = object.metadata.name as string;
+    object.metadata.uid = randomUUID();
+    object.metadata.creationTimestamp = rfc3339Seconds(this.now());
+    object.metadata.generation = 1;
+    delete object.metadata.deletionTimestamp;
+    delete object.metadata.deletionGracePeriodSeconds;
+    let json = '';
+    this.write(() => {
+      const rv = this.nextRv();
+      object.metadata.resourceVersion = String(rv);
+      json = JSON.stringify(object);
+      this.stmt.insert.run(resource, namespace, name, object.metadata.uid as string, rv, json);
+      this.count(json);
+      return { rv, type: 'ADDED', resource, namespace, json };
+    });
+    return JSON.parse(json) as KubeObject;
+  }
+
+  update(type: ResourceType, input: KubeObject, options: UpdateOptions = {}): KubeObject {
+    this.assertOpen();
+    const namespace = scopeOf(type, input.metadata?.namespace);
+    const name = input.metadata?.name ?? '';
+    const resource = resourceKey(type);
+    const current = this.read(type, namespace, name);
+    if (!current) throw notFound(type.plural, name, type.group);
+    const stored = current.object;
+    const requestedUid = input.metadata.uid;
+    if (requestedUid && requestedUid !== stored.metadata.uid) {
+      throw uidPreconditionFailed(type, name, requestedUid, stored.metadata.uid);
+    }
+    const requestedRv = input.metadata.resourceVersion;
+    if (requestedRv && requestedRv !== stored.metadata.resourceVersion) throw conflict(type.plural, name, type.group);
+
+    const next = nextVersion(type, stored, jsonCopy(input), options);
+    if (isDeepStrictEqual(next, stored)) return JSON.parse(current.json) as KubeObject; // no-op: no write, no event
+
+    const key = objectKey(resource, namespace, name);
+    if (isCoalescibleKind(type.kind)) {
+      const onDisk = this.overlay.has(key) ? this.readDisk(resource, namespace, name) : current;
+      if (onDisk && isHeartbeatOnlyChange(onDisk.object, next)) {
+        const rv = this.nextRv(true);
+        next.metadata.resourceVersion = String(rv);
+        const json = JSON.stringify(next);
+        this.overlay.set(key, json);
+        this.stats.coalescedWrites++;
+        this.commitChange({ rv, type: 'MODIFIED', resource, namespace, json, previousJson: current.json });
+        return JSON.parse(json) as KubeObject;
+      }
+    }
+    let json = '';
+    this.write(() => {
+      const rv = this.nextRv();
+      next.metadata.resourceVersion = String(rv);
+      json = JSON.stringify(next);
+      this.stmt.replace.run(next.metadata.uid as string, json, rv, resource, namespace, name);
+      this.count(json);
+      return { rv, type: 'MODIFIED', resource, namespace, json, previousJson: current.json };
+    });
+    this.overlay.delete(key);
+    return JSON.parse(json) as KubeObject;
+  }
+
+  delete(type: ResourceType, namespace: string | undefined, name: string, options: { uid?: string } = {}): KubeObject {
+    this.assertOpen();
+    const scope = scopeOf(type, namespace);
+    const resource = resourceKey(type);
+    const current = this.read(type, scope, name);
+    if (!current) throw notFound(type.plural, name, type.group);
+    if (options.uid && options.uid !== current.object.metadata.uid) {
+      throw uidPreconditionFailed(type, name, options.uid, current.object.metadata.uid);
+    }
+    const last = current.object;
+    let json = '';
+    this.write(() => {
+      const rv = this.nextRv();
+      last.metadata.resourceVersion = String(rv);
+      json = JSON.stringify(last);
+      this.stmt.remove.run(resource, scope, name);
+      this.count('');
+      return { rv, type: 'DELETED', resource, namespace: scope, json };
+    });
+    this.overlay.delete(objectKey(resource, scope, name));
+    return JSON.parse(json) as KubeObject;
+  }
+
+  watch(type: ResourceType, options: WatchOptions, listener: (event: WatchEvent) => void): () => void {
+    this.assertOpen();
+    const filter = compileFilter(type.kind, { ...options, namespace: type.namespaced ? options.namespace : undefined });
+    const from = parseResourceVersion(options.resourceVersion);
+    const history = from === undefined ? [] : this.changes.since(from);
+    const watcher = this.watchers.add(resourceKey(type), filter, listener, from ?? this.rv);
+    this.watchers.replay(watcher, history);
+    return () => this.watchers.remove(watcher);
+  }
+
+  currentResourceVersion(): string {
+    return String(this.rv);
+  }
+
+  /** Writes coalesced heartbeat objects to disk now (also runs every `heartbeatFlushSeconds` and on close). */
+  flush(): void {
+    if (this.closed || this.overlay.size === 0) return;
+    const pending = [...this.overlay];
+    this.db.transaction(() => {
+      for (const [key, json] of pending) {
+        const [resource, namespace, name] = key.split('\0');
+        const object = JSON.parse(json) as KubeObject;
+        this.stmt.replace.run(
+          object.metadata.uid as string,
+          json,
+          Number(object.metadata.resourceVersion),
+          resource,
+          namespace,
+          name,
+        );
+        this.count(json);
+      }
+    })();
+    this.stats.transactions++;
+    this.stats.flushes++;
+    for (const [key, json] of pending) if (this.overlay.get(key) === json) this.overlay.delete(key);
+  }
+
+  writeStats(): StoreWriteStats {
+    return { ...this.stats };
+  }
+
+  /** The oldest resourceVersion a watch can still resume from (older → 410 Gone). */
+  oldestResumableResourceVersion(): string {
+    return String(this.changes.oldestResumable());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    clearInterval(this.flushTimer);
+    this.watchers.clear();
+    this.db.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private read(type: ResourceType, namespace: string, name: string): Current | undefined {
+    const resource = resourceKey(type);
+    const pending = this.overlay.get(objectKey(resource, namespace, name));
+    if (pending) return { json: pending, object: JSON.parse(pending) as KubeObject };
+    return this.readDisk(resource, namespace, name);
+  }
+
+  private readDisk(resource: string, namespace: string, name: string): Current | undefined {
+    const row = this.stmt.get.get(resource, namespace, name);
+    return row ? { json: row.body, object: JSON.parse(row.body) as KubeObject } : undefined;
+  }
+
+  /** Runs one write as one transaction, then records and publishes its change. */
+  private write(body: () => ChangeRecord): void {
+    const ceiling = this.rvCeiling;
+    let record: ChangeRecord;
+    try {
+      record = this.db.transaction(body)();
+    } catch (error) {
+      this.rvCeiling = ceiling; // the reservation rolled back with the transaction
+      throw error;
+    }
+    this.stats.transactions++;
+    this.commitChange(record);
+  }
+
+  private commitChange(record: ChangeRecord): void {
+    this.changes.append(record);
+    this.watchers.publish(record);
+  }
+
+  /**
+   * The next resourceVersion. Versions are reserved on disk a block at a time; inside a write
+   * transaction the reservation commits with the write, outside (coalesced writes) on its own.
+   */
+  private nextRv(outsideTransaction = false): number {
+    const rv = ++this.rv;
+    if (rv > this.rvCeiling) {
+      const ceiling = rv + RV_BLOCK - 1;
+      const reserve = () => this.stmt.setMeta.run('rv_ceiling', String(ceiling));
+      if (outsideTransaction) {
+        this.db.transaction(reserve)();
+        this.stats.transactions++;
+      } else reserve();
+      this.rvCeiling = ceiling;
+      this.count(String(ceiling));
+    }
+    return rv;
+  }
+
+  private count(payload: string): void {
+    this.stats.rowsWritten++;
+    this.stats.bytesWritten += Buffer.byteLength(payload);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('peapod store: closed');
+  }
+}
+
+/** Builds the object an update stores: system metadata from the stored copy, generation rule. */
+function nextVersion(type: ResourceType, stored: KubeObject, input: KubeObject, options: UpdateOptions): KubeObject {
+  let next: KubeObject;
+  if (options.subresource === 'status') {
+    next = jsonCopy(stored);
+    if (input.status === undefined) delete next.status;
+    else next.status = input.status;
+  } else {
+    next = input;
+    next.apiVersion = apiVersionOf(type);
+    next.kind = type.kind;
+    if (options.keepStatus !== false) {
+      if (stored.status === undefined) delete next.status;
+      else next.status = jsonCopy(stored.status);
+    }
+  }
+  next.metadata.uid = stored.metadata.uid;
+  next.metadata.creationTimestamp = stored.metadata.creationTimestamp;
+  next.metadata.resourceVersion = stored.metadata.resourceVersion;
+  if (type.namespaced) next.metadata.namespace = stored.metadata.namespace;
+  else delete next.metadata.namespace;
+  if (next.metadata.generateName === undefined) delete next.metadata.generateName;
+  const generation = stored.metadata.generation ?? 1;
+  next.metadata.generation = desiredStateChanged(stored, next) ? generation + 1 : generation;
+  return next;
+}
+
+function parseResourceVersion(value: string | undefined): number | undefined {
+  if (value === undefined || value === '' || value === '0') return undefined;
+  if (!/^[0-9]+$/.test(value)) {
+    throw badRequest(
+      `resourceVersion: Invalid value: "${value}": strconv.ParseUint: parsing "${value}": invalid syntax`,
+    );
+  }
+  return Number(value);
+}
+
+export function resourceKey(type: ResourceType): string {
+  return type.group ? `${type.plural}.${type.group}` : type.plural;
+}
+
+function objectKey(resource: string, namespace: string, name: string): string {
+  return `${resource}\0${namespace}\0${name}`;
+}
+
+/** The namespace column: '' for cluster-scoped kinds, `default` when a namespaced one has none. */
+function scopeOf(type: ResourceType, namespace: string | undefined): string {
+  return type.namespaced ? namespace || 'default' : '';
+}
+
+function resolveDatabasePath(location: string): string {
+  if (location.endsWith('.db') || location.endsWith('.sqlite')) return location;
+  try {
+    if (statSync(location).isFile()) return location;
+  } catch {
+    // does not exist yet: a data directory
+  }
+  return join(location, DATABASE_FILE);
+}

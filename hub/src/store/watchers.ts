@@ -1,0 +1,125 @@
+import type { FieldSelector, KubeObject, Selector } from '@peapod/core';
+import { badRequest, FieldSelectorError, parseFieldSelector, parseLabelSelector, SelectorError } from '@peapod/core';
+import type { ChangeRecord } from './change-log.js';
+import type { WatchEvent } from './types.js';
+
+interface Watcher {
+  resource: string;
+  namespace?: string;
+  labels?: Selector;
+  fields?: FieldSelector;
+  listener: (event: WatchEvent) => void;
+  /** Highest rv delivered: never deliver twice or out of order. */
+  lastRv: number;
+  closed: boolean;
+}
+
+export interface ObjectFilter {
+  namespace?: string;
+  labels?: Selector;
+  fields?: FieldSelector;
+}
+
+/** Parses `labelSelector` / `fieldSelector` once; a bad selector is a 400 BadRequest. */
+export function compileFilter(
+  kind: string,
+  options: { namespace?: string; labelSelector?: string; fieldSelector?: string },
+): ObjectFilter {
+  const filter: ObjectFilter = { namespace: options.namespace || undefined };
+  try {
+    if (options.labelSelector) {
+      const labels = parseLabelSelector(options.labelSelector);
+      if (!labels.empty) filter.labels = labels;
+    }
+    if (options.fieldSelector) {
+      const fields = parseFieldSelector(options.fieldSelector, kind);
+      if (!fields.empty) filter.fields = fields;
+    }
+  } catch (error) {
+    if (error instanceof SelectorError || error instanceof FieldSelectorError) throw badRequest(error.message);
+    throw error;
+  }
+  return filter;
+}
+
+export function matchesFilter(filter: ObjectFilter, object: KubeObject): boolean {
+  if (filter.namespace !== undefined && (object.metadata.namespace ?? '') !== filter.namespace) return false;
+  if (filter.labels && !filter.labels.matches(object.metadata.labels ?? {})) return false;
+  if (filter.fields && !filter.fields.matches(object)) return false;
+  return true;
+}
+
+/**
+ * The live watch registrations and the in-order fan-out of committed changes. Selectors follow
+ * the Kubernetes watch cache: an object that stops matching is delivered as DELETED (its previous
+ * content with the new resourceVersion), one that starts matching as ADDED.
+ */
+export class WatcherSet {
+  private readonly watchers = new Set<Watcher>();
+  private readonly queue: ChangeRecord[] = [];
+  private draining = false;
+
+  add(resource: string, filter: ObjectFilter, listener: (event: WatchEvent) => void, fromRv: number): Watcher {
+    const watcher: Watcher = { resource, listener, lastRv: fromRv, closed: false, ...filter };
+    this.watchers.add(watcher);
+    return watcher;
+  }
+
+  remove(watcher: Watcher): void {
+    watcher.closed = true;
+    this.watchers.delete(watcher);
+  }
+
+  /** Delivers history to one watcher (on subscribe). */
+  replay(watcher: Watcher, records: ChangeRecord[]): void {
+    for (const record of records) this.deliver(watcher, record);
+  }
+
+  /** Queues a committed change; listeners that write re-enter here and are served in rv order. */
+  publish(record: ChangeRecord): void {
+    this.queue.push(record);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let record = this.queue.shift(); record; record = this.queue.shift()) {
+        for (const watcher of [...this.watchers]) this.deliver(watcher, record);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  clear(): void {
+    for (const watcher of this.watchers) watcher.closed = true;
+    this.watchers.clear();
+  }
+
+  get count(): number {
+    return this.watchers.size;
+  }
+
+  private deliver(watcher: Watcher, record: ChangeRecord): void {
+    if (watcher.closed || record.resource !== watcher.resource || record.rv <= watcher.lastRv) return;
+    watcher.lastRv = record.rv;
+    const event = toWatchEvent(watcher, record);
+    if (!event) return;
+    try {
+      watcher.listener(event);
+    } catch (error) {
+      // A failing listener must never break the writer or the other watchers.
+      console.error('peapod store: watch listener failed', error);
+    }
+  }
+}
+
+function toWatchEvent(filter: ObjectFilter, record: ChangeRecord): WatchEvent | undefined {
+  const object = JSON.parse(record.json) as KubeObject;
+  const matchesNow = matchesFilter(filter, object);
+  if (record.type !== 'MODIFIED') return matchesNow ? { type: record.type, object } : undefined;
+  const previous = record.previousJson ? (JSON.parse(record.previousJson) as KubeObject) : undefined;
+  const matchedBefore = previous ? matchesFilter(filter, previous) : false;
+  if (matchesNow) return { type: matchedBefore ? 'MODIFIED' : 'ADDED', object };
+  if (!matchedBefore || !previous) return undefined;
+  previous.metadata.resourceVersion = object.metadata.resourceVersion;
+  return { type: 'DELETED', object: previous };
+}
