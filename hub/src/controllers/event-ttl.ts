@@ -1,0 +1,78 @@
+import type { Event, KubeObject } from '@peapod/core';
+import type { HubComponent, HubContext } from '../component.js';
+import { EVENT_TTL_MS } from './events.js';
+import { EVENTS, isNotFound, objectKey, splitKey } from './objects.js';
+
+/**
+ * Deletes Events one hour (`ttlMs`) after their last occurrence. Keeps the expiry of every Event in
+ * memory (fed by a watch) and arms one timer for the earliest; no periodic table scans.
+ */
+export function createEventTtlComponent(options: { ttlMs?: number } = {}): HubComponent {
+  const ttl = options.ttlMs ?? EVENT_TTL_MS;
+  const expiries = new Map<string, number>();
+  let context: HubContext | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let timerDue = Number.POSITIVE_INFINITY;
+  let unwatch: (() => void) | undefined;
+
+  const expiryOf = (object: KubeObject): number => {
+    const e = object as Event;
+    const last = e.lastTimestamp ?? e.firstTimestamp ?? e.metadata.creationTimestamp;
+    const at = last ? Date.parse(last) : Number.NaN;
+    return (Number.isNaN(at) ? (context as HubContext).now() : at) + ttl;
+  };
+
+  const arm = () => {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const due of expiries.values()) if (due < earliest) earliest = due;
+    if (earliest === timerDue) return;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    timerDue = earliest;
+    if (earliest === Number.POSITIVE_INFINITY || !context) return;
+    const delay = Math.max(0, earliest - context.now());
+    timer = setTimeout(sweep, Math.min(delay, 2 ** 31 - 1));
+    timer.unref?.();
+  };
+
+  const sweep = () => {
+    timer = undefined;
+    timerDue = Number.POSITIVE_INFINITY;
+    if (!context) return;
+    const now = context.now();
+    for (const [key, due] of [...expiries]) {
+      if (due > now) continue;
+      expiries.delete(key);
+      const { namespace, name } = splitKey(key);
+      try {
+        context.service.delete(EVENTS, namespace, name);
+      } catch (error) {
+        if (!isNotFound(error)) context.log.warn('event expiry failed', { event: key, error: String(error) });
+      }
+    }
+    arm();
+  };
+
+  return {
+    name: 'event-ttl',
+    start(ctx) {
+      context = ctx;
+      const list = ctx.service.list(EVENTS);
+      for (const e of list.items) expiries.set(objectKey(e), expiryOf(e));
+      unwatch = ctx.service.watch(EVENTS, { resourceVersion: list.resourceVersion }, (event) => {
+        const key = objectKey(event.object);
+        if (event.type === 'DELETED') expiries.delete(key);
+        else if (event.type === 'ADDED' || event.type === 'MODIFIED') expiries.set(key, expiryOf(event.object));
+        else return;
+        arm();
+      });
+      sweep();
+    },
+    stop() {
+      unwatch?.();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      context = undefined;
+    },
+  };
+}

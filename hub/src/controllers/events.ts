@@ -1,0 +1,100 @@
+import type { Event, KubeObject } from '@peapod/core';
+import type { ResourceService } from '../api/service-types.js';
+import type { Logger } from '../component.js';
+import { EVENTS, isNotFound, rfc3339 } from './objects.js';
+
+/** How long an Event lives after its last occurrence (kube-apiserver `--event-ttl`). */
+export const EVENT_TTL_MS = 60 * 60 * 1000;
+/** Size of the dedupe cache (client-go `maxLruCacheEntries`). */
+const CACHE_SIZE = 4096;
+
+export interface EventRecorder {
+  /** Records (or, when identical to a recent one, counts) an event about `object`. Never throws. */
+  event(object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): void;
+}
+
+export interface EventRecorderOptions {
+  now?: () => number;
+  /** `source.host`, e.g. the node name for agent events. */
+  host?: string;
+  log?: Logger;
+}
+
+/**
+ * Writes v1 Events the way client-go's recorder does: an identical event (same involved object,
+ * type, reason, message and source) within the cache bumps `count` and `lastTimestamp` of the
+ * existing Event instead of creating a new one. Names are `<object>.<hex timestamp>`.
+ * Expiry after one hour is the job of `createEventTtlComponent`.
+ */
+export function createEventRecorder(
+  service: ResourceService,
+  component: string,
+  options: EventRecorderOptions = {},
+): EventRecorder {
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { namespace: string; name: string }>();
+  let sequence = 0;
+
+  const remember = (key: string, value: { namespace: string; name: string }) => {
+    cache.delete(key);
+    cache.set(key, value);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  };
+
+  return {
+    event(object, type, reason, message, fieldPath) {
+      const meta = object.metadata;
+      const namespace = meta.namespace || 'default';
+      const involvedObject = {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        namespace: meta.namespace ?? '',
+        name: meta.name,
+        uid: meta.uid,
+        ...(fieldPath ? { fieldPath } : {}),
+      };
+      const key = JSON.stringify([involvedObject, type, reason, message, component, options.host ?? '']);
+      const timestamp = rfc3339(now());
+      const known = cache.get(key);
+      try {
+        if (known) {
+          try {
+            service.mutate(EVENTS, known.namespace, known.name, (stored) => {
+              const e = stored as Event;
+              e.count = (e.count ?? 1) + 1;
+              e.lastTimestamp = timestamp;
+              return e;
+            });
+            remember(key, known);
+            return;
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+            cache.delete(key);
+          }
+        }
+        const nanos = BigInt(now()) * 1_000_000n + BigInt(sequence++ % 1_000_000);
+        const name = `${meta.name}.${nanos.toString(16)}`;
+        const event: Event = {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name, namespace },
+          involvedObject,
+          reason,
+          message,
+          type,
+          count: 1,
+          firstTimestamp: timestamp,
+          lastTimestamp: timestamp,
+          eventTime: null,
+          source: { component, ...(options.host ? { host: options.host } : {}) },
+          reportingComponent: component,
+          reportingInstance: options.host ?? '',
+        };
+        service.create(EVENTS, namespace, event);
+        remember(key, { namespace, name });
+      } catch (error) {
+        options.log?.warn('could not record event', { reason, object: meta.name, error: String(error) });
+      }
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import { type Node, type Pod, type ReplicaSet, type Selector, selectorFromLabelSelector } from '@peapod/core';
+import type { HubComponent, HubContext } from '../component.js';
+import { createEventRecorder, type EventRecorder } from './events.js';
+import { listAndWatch } from './list-watch.js';
+import {
+  controllerRef,
+  isDeleting,
+  isNotFound,
+  isPodActive,
+  isPodReady,
+  msUntilAvailable,
+  NODES,
+  objectKey,
+  ownerReferenceTo,
+  PODS,
+  REPLICASETS,
+  splitKey,
+} from './objects.js';
+import { rankForDeletion } from './replica-ranking.js';
+import { createWorkQueue, type WorkQueue } from './work-queue.js';
+
+export const REPLICASET_CONTROLLER = 'replicaset-controller';
+/** controller_utils SlowStartInitialBatchSize; creations per sync are capped like burstReplicas. */
+const SLOW_START_INITIAL_BATCH = 1;
+const BURST_REPLICAS = 500;
+
+function selectorOf(rs: ReplicaSet): Selector | undefined {
+  try {
+    return selectorFromLabelSelector(rs.spec.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Template labels are all present on the pod (ReplicaSet fullyLabeledReplicas). */
+function fullyLabeled(pod: Pod, rs: ReplicaSet): boolean {
+  const labels = pod.metadata.labels ?? {};
+  return Object.entries(rs.spec.template?.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/** The pod a ReplicaSet creates from its template (`<rs>-<5 random chars>` via generateName). */
+export function podFromTemplate(rs: ReplicaSet): Pod {
+  const template = rs.spec.template;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: `${rs.metadata.name}-`,
+      namespace: rs.metadata.namespace,
+      labels: { ...(template?.metadata?.labels ?? {}) },
+      ...(template?.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+      ownerReferences: [ownerReferenceTo(rs)],
+    },
+    spec: structuredClone(template?.spec ?? { containers: [] }),
+  };
+}
+
+/**
+ * The ReplicaSet controller (k8s-semantics §10.1): claims pods (adopts matching orphans, releases
+ * owned pods that stop matching), creates missing pods in slow-start batches, deletes surplus pods
+ * in Kubernetes' ranking order and publishes status.
+ */
+export function createReplicaSetController(): HubComponent {
+  let context: HubContext | undefined;
+  let queue: WorkQueue | undefined;
+  let recorder: EventRecorder | undefined;
+  const unwatch: (() => void)[] = [];
+  const replicaSets = new Map<string, ReplicaSet>();
+  const unhealthyNodes = new Set<string>();
+
+  const enqueueOwnersOf = (pod: Pod) => {
+    const ref = controllerRef(pod);
+    const ns = pod.metadata.namespace;
+    if (ref) {
+      if (ref.kind === 'ReplicaSet') queue?.add(`${ns}/${ref.name}`);
+      return;
+    }
+    if (isDeleting(pod)) return;
+    for (const [key, rs] of replicaSets) {
+      if (rs.metadata.namespace === ns && selectorOf(rs)?.matches(pod.metadata.labels ?? {})) queue?.add(key);
+    }
+  };
+
+  const claimPods = (ctx: HubContext, rs: ReplicaSet, selector: Selector, pods: Pod[]): Pod[] => {
+    const uid = rs.metadata.uid;
+    const owned: Pod[] = [];
+    for (const pod of pods) {
+      const ref = controllerRef(pod);
+      const matches = selector.matches(pod.metadata.labels ?? {});
+      if (ref?.uid === uid) {
+        if (matches) owned.push(pod);
+        else if (!isDeleting(pod)) {
+          ctx.service.mutate(PODS, pod.metadata.namespace, pod.metadata.name as string, (p) => {
+            p.metadata.ownerReferences = (p.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+            if (p.metadata.ownerReferences.length === 0) delete p.metadata.ownerReferences;
+            return p;
+          });
+        }
+      } else if (!ref && matches && !isDeleting(pod) && !isDeleting(rs)) {
+        const adopted = ctx.service.mutate(PODS, pod.metadata.namespace, pod.metadata.name as string, (p) => {
+          if (controllerRef(p)) return undefined;
+          p.metadata.ownerReferences = [...(p.metadata.ownerReferences ?? []), ownerReferenceTo(rs)];
+          return p;
+        }) as Pod;
+        if (controllerRef(adopted)?.uid === uid) owned.push(adopted);
+      }
+    }
+    return owned;
+  };
+
+  const createPods = (ctx: HubContext, rs: ReplicaSet, count: number) => {
+    let remaining = Math.min(count, BURST_REPLICAS);
+    let batch = SLOW_START_INITIAL_BATCH;
+    while (remaining > 0) {
+      const size = Math.min(batch, remaining);
+      for (let i = 0; i < size; i++) {
+        try {
+          const pod = ctx.service.create(PODS, rs.metadata.namespace, podFromTemplate(rs), {
+            fieldManager: REPLICASET_CONTROLLER,
+          });
+          recorder?.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
+        } catch (error) {
+          recorder?.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(error as Error).message}`);
+          throw error;
+        }
+      }
+      remaining -= size;
+      batch *= 2;
+    }
+  };
+
+  const deletePods = (ctx: HubContext, rs: ReplicaSet, pods: Pod[]) => {
+    for (const pod of pods) {
+      try {
+        ctx.service.delete(PODS, pod.metadata.namespace, pod.metadata.name as string);
+        recorder?.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+  };
+
+  const sync = (key: string) => {
+    const ctx = context;
+    if (!ctx) return;
+    const { namespace, name } = splitKey(key);
+    let rs: ReplicaSet;
+    try {
+      rs = ctx.service.get(REPLICASETS, namespace, name) as ReplicaSet;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    const selector = selectorOf(rs);
+    if (!selector) return;
+    const pods = ctx.service.list(PODS, { namespace }).items as Pod[];
+    const owned = claimPods(ctx, rs, selector, pods);
+    const active = owned.filter(isPodActive);
+    const desired = rs.spec.replicas ?? 1;
+    if (!isDeleting(rs) && rs.spec.template) {
+      const diff = active.length - desired;
+      if (diff < 0) createPods(ctx, rs, -diff);
+      else if (diff > 0) {
+        const victims = rankForDeletion(active, { nodeHealthy: (n) => !unhealthyNodes.has(n) }).slice(0, diff);
+        deletePods(ctx, rs, victims);
+      }
+    }
+    writeStatus(ctx, rs, active);
+  };
+
+  const writeStatus = (ctx: HubContext, rs: ReplicaSet, active: Pod[]) => {
+    const minReady = rs.spec.minReadySeconds ?? 0;
+    const now = ctx.now();
+    let available = 0;
+    let nextCheck = Number.POSITIVE_INFINITY;
+    for (const pod of active) {
+      const wait = msUntilAvailable(pod, minReady, now);
+      if (wait === 0) available++;
+      else if (wait > 0) nextCheck = Math.min(nextCheck, wait);
+    }
+    if (nextCheck !== Number.POSITIVE_INFINITY) queue?.addAfter(objectKey(rs), nextCheck + 10);
+    const status = {
+      replicas: active.length,
+      fullyLabeledReplicas: active.filter((p) => fullyLabeled(p, rs)).length,
+      readyReplicas: active.filter(isPodReady).length,
+      availableReplicas: available,
+      observedGeneration: rs.metadata.generation,
+    };
+    const current: Partial<Record<keyof typeof status, number>> = rs.status ?? {};
+    const same = (Object.keys(status) as (keyof typeof status)[]).every((k) => (current[k] ?? 0) === (status[k] ?? 0));
+    if (same) return;
+    try {
+      ctx.service.mutate(
+        REPLICASETS,
+        rs.metadata.namespace,
+        rs.metadata.name as string,
+        (stored) => {
+          stored.status = { ...(stored.status ?? {}), ...status };
+          return stored;
+        },
+        { status: true, fieldManager: REPLICASET_CONTROLLER },
+      );
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  };
+
+  const onNode = (type: string, node: Node) => {
+    const name = node.metadata.name as string;
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    if (type === 'DELETED' || ready === 'True' || ready === undefined) unhealthyNodes.delete(name);
+    else unhealthyNodes.add(name);
+  };
+
+  return {
+    name: REPLICASET_CONTROLLER,
+    start(ctx) {
+      context = ctx;
+      recorder = createEventRecorder(ctx.service, REPLICASET_CONTROLLER, { now: ctx.now, log: ctx.log });
+      queue = createWorkQueue({ name: REPLICASET_CONTROLLER, process: sync, log: ctx.log });
+      unwatch.push(listAndWatch<Node>(ctx.service, NODES, onNode));
+      unwatch.push(
+        listAndWatch<ReplicaSet>(ctx.service, REPLICASETS, (type, rs) => {
+          const key = objectKey(rs);
+          if (type === 'DELETED') replicaSets.delete(key);
+          else replicaSets.set(key, rs);
+          queue?.add(key);
+        }),
+      );
+      unwatch.push(listAndWatch<Pod>(ctx.service, PODS, (_, pod) => enqueueOwnersOf(pod)));
+    },
+    stop() {
+      for (const u of unwatch.splice(0)) u();
+      queue?.shutDown();
+      context = undefined;
+    },
+  };
+}

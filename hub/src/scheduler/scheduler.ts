@@ -1,0 +1,246 @@
+import type { Node, Pod, PodCondition } from '@peapod/core';
+import type { HubComponent, HubContext } from '../component.js';
+import { createEventRecorder, type EventRecorder } from '../controllers/events.js';
+import { listAndWatch } from '../controllers/list-watch.js';
+import {
+  isDeleting,
+  isNotFound,
+  isPodTerminal,
+  NODES,
+  objectKey,
+  PODS,
+  rfc3339,
+  splitKey,
+} from '../controllers/objects.js';
+import { createWorkQueue, type WorkQueue } from '../controllers/work-queue.js';
+import { decide } from './decide.js';
+import type { NodeInfo } from './node-info.js';
+
+export const SCHEDULER_NAME = 'default-scheduler';
+/** kube-scheduler podInitialBackoffSeconds / podMaxBackoffSeconds. */
+const INITIAL_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 10_000;
+
+interface Unschedulable {
+  attempts: number;
+  lastAttempt: number;
+  generation: number | undefined;
+}
+
+function wantsThisScheduler(pod: Pod): boolean {
+  return !pod.spec?.schedulerName || pod.spec.schedulerName === SCHEDULER_NAME;
+}
+
+function needsScheduling(pod: Pod): boolean {
+  return !pod.spec?.nodeName && !isDeleting(pod) && !isPodTerminal(pod) && wantsThisScheduler(pod);
+}
+
+/** What about a node matters to placement; node heartbeats that change none of it are ignored. */
+function schedulingSignature(node: Node): string {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return JSON.stringify([
+    node.metadata.labels,
+    node.spec?.taints,
+    node.spec?.unschedulable,
+    node.status?.allocatable,
+    ready,
+  ]);
+}
+
+/**
+ * The scheduler (k8s-semantics §8): event-driven by watches on pods and nodes, one pod at a time
+ * through a work queue. Pods that fit nowhere are parked with a per-pod back-off (1 s doubling to
+ * 10 s) and retried only when a node changes in a way that matters or a pod frees room.
+ */
+export function createSchedulerComponent(): HubComponent {
+  let context: HubContext | undefined;
+  let queue: WorkQueue | undefined;
+  let recorder: EventRecorder | undefined;
+  const unwatch: (() => void)[] = [];
+  const nodes = new Map<string, Node>();
+  const nodeSignatures = new Map<string, string>();
+  /** Pods bound to each node that still hold resources (non-terminal), by pod key. */
+  const podsByNode = new Map<string, Map<string, Pod>>();
+  const podNode = new Map<string, string>();
+  const parked = new Map<string, Unschedulable>();
+
+  const forgetPod = (key: string) => {
+    const node = podNode.get(key);
+    if (node === undefined) return false;
+    podsByNode.get(node)?.delete(key);
+    podNode.delete(key);
+    return true;
+  };
+
+  const rememberPod = (pod: Pod) => {
+    const key = objectKey(pod);
+    const freed = forgetPod(key) && (isPodTerminal(pod) || !pod.spec.nodeName);
+    if (pod.spec.nodeName && !isPodTerminal(pod)) {
+      let bucket = podsByNode.get(pod.spec.nodeName);
+      if (!bucket) {
+        bucket = new Map();
+        podsByNode.set(pod.spec.nodeName, bucket);
+      }
+      bucket.set(key, pod);
+      podNode.set(key, pod.spec.nodeName);
+    }
+    return freed;
+  };
+
+  /** Moves parked pods back to the queue, each after what is left of its back-off. */
+  const retryParked = () => {
+    if (!context || !queue) return;
+    const now = context.now();
+    for (const [key, p] of parked) {
+      const backoff = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (p.attempts - 1));
+      queue.addAfter(key, p.lastAttempt + backoff - now);
+    }
+  };
+
+  const onPod = (type: string, pod: Pod) => {
+    const key = objectKey(pod);
+    if (type === 'DELETED') {
+      parked.delete(key);
+      if (forgetPod(key)) retryParked();
+      return;
+    }
+    if (rememberPod(pod)) retryParked();
+    if (!needsScheduling(pod)) {
+      parked.delete(key);
+      return;
+    }
+    const p = parked.get(key);
+    if (!p) queue?.add(key);
+    else if (p.generation !== pod.metadata.generation) {
+      p.generation = pod.metadata.generation;
+      retryParked();
+    }
+  };
+
+  const onNode = (type: string, node: Node) => {
+    const name = node.metadata.name as string;
+    if (type === 'DELETED') {
+      nodes.delete(name);
+      nodeSignatures.delete(name);
+      return;
+    }
+    nodes.set(name, node);
+    const signature = schedulingSignature(node);
+    if (nodeSignatures.get(name) !== signature) {
+      nodeSignatures.set(name, signature);
+      retryParked();
+    }
+  };
+
+  const nodeInfos = (): NodeInfo[] =>
+    [...nodes.values()]
+      .sort((a, b) => ((a.metadata.name as string) < (b.metadata.name as string) ? -1 : 1))
+      .map((node) => ({ node, pods: [...(podsByNode.get(node.metadata.name as string)?.values() ?? [])] }));
+
+  const setScheduledCondition = (ctx: HubContext, pod: Pod, condition: PodCondition) => {
+    const { namespace, name } = pod.metadata;
+    return ctx.service.mutate(
+      PODS,
+      namespace,
+      name as string,
+      (stored) => {
+        const conditions: PodCondition[] = stored.status?.conditions ?? [];
+        const current = conditions.find((c) => c.type === 'PodScheduled');
+        if (
+          current &&
+          current.status === condition.status &&
+          current.reason === condition.reason &&
+          current.message === condition.message
+        ) {
+          return undefined;
+        }
+        const next = { ...condition, lastProbeTime: null, lastTransitionTime: rfc3339(ctx.now()) };
+        if (current?.status === condition.status && current.lastTransitionTime)
+          next.lastTransitionTime = current.lastTransitionTime;
+        stored.status = {
+          ...(stored.status ?? {}),
+          phase: stored.status?.phase ?? 'Pending',
+          conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), next],
+        };
+        return stored;
+      },
+      { status: true, fieldManager: SCHEDULER_NAME },
+    );
+  };
+
+  const scheduleOne = (key: string) => {
+    const ctx = context;
+    if (!ctx) return;
+    const { namespace, name } = splitKey(key);
+    let pod: Pod;
+    try {
+      pod = ctx.service.get(PODS, namespace, name) as Pod;
+    } catch (error) {
+      if (isNotFound(error)) {
+        parked.delete(key);
+        return;
+      }
+      throw error;
+    }
+    if (!needsScheduling(pod)) {
+      parked.delete(key);
+      return;
+    }
+    const decision = decide(pod, nodeInfos());
+    if (decision.node === undefined) {
+      const previous = parked.get(key);
+      parked.set(key, {
+        attempts: (previous?.attempts ?? 0) + 1,
+        lastAttempt: ctx.now(),
+        generation: pod.metadata.generation,
+      });
+      setScheduledCondition(ctx, pod, {
+        type: 'PodScheduled',
+        status: 'False',
+        reason: 'Unschedulable',
+        message: decision.message,
+      });
+      recorder?.event(pod, 'Warning', 'FailedScheduling', decision.message);
+      ctx.log.debug('pod unschedulable', { pod: key, message: decision.message });
+      return;
+    }
+    const bound = ctx.service.mutate(
+      PODS,
+      namespace,
+      name,
+      (stored) => {
+        if (stored.spec?.nodeName || stored.metadata.deletionTimestamp) return undefined;
+        stored.spec.nodeName = decision.node;
+        return stored;
+      },
+      { fieldManager: SCHEDULER_NAME },
+    ) as Pod;
+    parked.delete(key);
+    if (bound.spec.nodeName !== decision.node) return;
+    rememberPod(bound);
+    setScheduledCondition(ctx, bound, { type: 'PodScheduled', status: 'True' });
+    recorder?.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${decision.node}`);
+  };
+
+  return {
+    name: 'scheduler',
+    start(ctx) {
+      context = ctx;
+      recorder = createEventRecorder(ctx.service, SCHEDULER_NAME, { now: ctx.now, log: ctx.log });
+      queue = createWorkQueue({
+        name: 'scheduler',
+        process: scheduleOne,
+        log: ctx.log,
+        baseDelayMs: 100,
+        maxDelayMs: MAX_BACKOFF_MS,
+      });
+      unwatch.push(listAndWatch<Node>(ctx.service, NODES, onNode));
+      unwatch.push(listAndWatch<Pod>(ctx.service, PODS, onPod));
+    },
+    async stop() {
+      for (const u of unwatch.splice(0)) u();
+      queue?.shutDown();
+      context = undefined;
+    },
+  };
+}
