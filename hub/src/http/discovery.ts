@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from '@peapod/core';
+
+/**
+ * Discovery documents built from core RESOURCE_TYPES: aggregated discovery v2 (what kubectl 1.32
+ * asks for first), the legacy APIVersions / APIGroupList / APIResourceList, `/version` and the
+ * minimal OpenAPI v3 that lets `kubectl apply` leave validation to the server (kubectl-wire §1, §6).
+ */
+
+export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** True when the Accept header asks for aggregated discovery v2. */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((part) => {
+    const params = part.split(';').map((p) => p.trim());
+    return (
+      params.includes('as=APIGroupDiscoveryList') && params.includes('v=v2') && params.includes('g=apidiscovery.k8s.io')
+    );
+  });
+}
+
+interface SubresourceInfo {
+  responseKind: { group: string; version: string; kind: string };
+  verbs: string[];
+}
+
+function subresourceInfo(type: ResourceType, sub: string): SubresourceInfo {
+  const self = { group: type.group, version: type.version, kind: type.kind };
+  switch (sub) {
+    case 'status':
+      return { responseKind: self, verbs: ['get', 'patch', 'update'] };
+    case 'scale':
+      return {
+        responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+        verbs: ['get', 'patch', 'update'],
+      };
+    case 'log':
+      return { responseKind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] };
+    case 'exec':
+      return { responseKind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] };
+    case 'binding':
+      return { responseKind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] };
+    case 'eviction':
+      return { responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] };
+    default:
+      return { responseKind: self, verbs: ['get'] };
+  }
+}
+
+function groups(): string[] {
+  return [...new Set(RESOURCE_TYPES.map((t) => t.group).filter((g) => g !== ''))];
+}
+
+function typesOf(group: string, version?: string): ResourceType[] {
+  return RESOURCE_TYPES.filter((t) => t.group === group && (version === undefined || t.version === version));
+}
+
+function versionsOf(group: string): string[] {
+  return [...new Set(typesOf(group).map((t) => t.version))];
+}
+
+function aggregatedGroup(group: string) {
+  return {
+    metadata: { name: group, creationTimestamp: null },
+    versions: versionsOf(group).map((version) => ({
+      version,
+      freshness: 'Current',
+      resources: typesOf(group, version).map((t) => ({
+        resource: t.plural,
+        responseKind: { group: t.group, version: t.version, kind: t.kind },
+        scope: t.namespaced ? 'Namespaced' : 'Cluster',
+        singularResource: t.singular,
+        verbs: t.verbs,
+        ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+        ...(t.categories.length ? { categories: t.categories } : {}),
+        ...(t.subresources.length
+          ? { subresources: t.subresources.map((s) => ({ subresource: s, ...subresourceInfo(t, s) })) }
+          : {}),
+      })),
+    })),
+  };
+}
+
+/** `/api` (core group, name "") or `/apis` (every named group) as an APIGroupDiscoveryList. */
+export function aggregatedDiscovery(prefix: 'api' | 'apis') {
+  const items = prefix === 'api' ? [aggregatedGroup('')] : groups().map(aggregatedGroup);
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}
+
+export function apiVersions(serverAddress: string) {
+  return {
+    kind: 'APIVersions',
+    versions: versionsOf(''),
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
+}
+
+function apiGroup(group: string) {
+  const versions = versionsOf(group).map((version) => ({ groupVersion: `${group}/${version}`, version }));
+  return { name: group, versions, preferredVersion: versions[0] };
+}
+
+export function apiGroupList() {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups().map(apiGroup) };
+}
+
+export function apiGroupDocument(group: string) {
+  return { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(group) };
+}
+
+export function apiResourceList(group: string, version: string) {
+  const resources = typesOf(group, version).flatMap((t) => [
+    {
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: t.verbs,
+      ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+      ...(t.categories.length ? { categories: t.categories } : {}),
+    },
+    ...t.subresources.map((s) => {
+      const info = subresourceInfo(t, s);
+      return {
+        name: `${t.plural}/${s}`,
+        singularName: '',
+        namespaced: t.namespaced,
+        ...(info.responseKind.group !== t.group ? { group: info.responseKind.group } : {}),
+        ...(info.responseKind.version !== t.version ? { version: info.responseKind.version } : {}),
+        kind: info.responseKind.kind,
+        verbs: info.verbs,
+      };
+    }),
+  ]);
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
+}
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' };
+
+/** Kubernetes minor "32" so version-dispatching kubectl wrappers pick kubectl 1.32. */
+export function versionInfo(peapodVersion: string) {
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: `v1.32.0-peapod.${peapodVersion}`,
+    gitCommit: '',
+    gitTreeState: 'clean',
+    buildDate: '1970-01-01T00:00:00Z',
+    goVersion: `node${process.version}`,
+    compiler: 'peapod',
+    platform: `${process.platform}/${ARCH[process.arch] ?? process.arch}`,
+  };
+}
+
+// --- OpenAPI v3 ------------------------------------------------------------------------------
+
+/** One PATCH operation per kind declaring `fieldValidation`: kubectl then validates on the server. */
+function openApiDocument(group: string, version: string) {
+  const paths: Record<string, unknown> = {};
+  for (const t of typesOf(group, version)) {
+    const base = `${t.group ? `/apis/${apiVersionOf(t)}` : `/api/${t.version}`}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
+    paths[base] = {
+      patch: {
+        operationId: `patch${t.kind}`,
+        parameters: [
+          { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
+          { name: 'fieldManager', in: 'query', schema: { type: 'string', uniqueItems: true } },
+          { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } },
+        ],
+        'x-kubernetes-action': 'patch',
+        'x-kubernetes-group-version-kind': { group: t.group, version: t.version, kind: t.kind },
+      },
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Peapod', version: versionInfo('0').gitVersion }, paths };
+}
+
+function groupVersionKey(group: string, version: string): string {
+  return group ? `apis/${group}/${version}` : `api/${version}`;
+}
+
+function documents(): Map<string, { body: string; hash: string }> {
+  const out = new Map<string, { body: string; hash: string }>();
+  const gvs = [...new Set(RESOURCE_TYPES.map((t) => `${t.group}|${t.version}`))].map((s) => s.split('|'));
+  for (const [group, version] of gvs) {
+    const body = JSON.stringify(openApiDocument(group, version));
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 32).toUpperCase();
+    out.set(groupVersionKey(group, version), { body, hash });
+  }
+  return out;
+}
+
+const OPENAPI_V3 = documents();
+
+/** The `/openapi/v3` index, or a group-version document for `/openapi/v3/<key>`; undefined = 404. */
+export function openApiV3(path: string): string | undefined {
+  if (path === 'v3') {
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const [key, doc] of OPENAPI_V3) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${doc.hash}` };
+    return JSON.stringify({ paths });
+  }
+  if (!path.startsWith('v3/')) return undefined;
+  return OPENAPI_V3.get(path.slice(3))?.body;
+}

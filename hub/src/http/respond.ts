@@ -1,0 +1,46 @@
+import type { ServerResponse } from 'node:http';
+import { ApiError, badRequest, internalError, isApiError, type Status } from '@peapod/core';
+import type { Logger } from '../component.js';
+import { PatchError } from './patch/json-value.js';
+
+/** Writing replies: JSON bodies and Kubernetes `Status` errors. */
+
+export const JSON_TYPE = 'application/json';
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = JSON_TYPE): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function failure(code: number, reason: string): Status {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason, code };
+}
+
+export function successStatus(code = 200, details?: Status['details']): Status {
+  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code };
+  if (details) status.details = details;
+  return status;
+}
+
+/** Any thrown value as an ApiError: ApiErrors as they are, patch failures as 400/422, the rest 500. */
+export function toApiError(error: unknown, log?: Logger): ApiError {
+  if (isApiError(error)) return error;
+  if (error instanceof PatchError) {
+    if (error.malformed) return badRequest(error.message);
+    // Invalid without details: kubectl prints `The request is invalid: <message>`.
+    return new ApiError({ ...failure(422, 'Invalid'), message: error.message });
+  }
+  log?.error('internal error while serving a request', { error: error instanceof Error ? error.stack : error });
+  return internalError(error instanceof Error ? error.message : String(error));
+}
+
+export function sendError(res: ServerResponse, error: unknown, log?: Logger): void {
+  const apiError = toApiError(error, log);
+  if (apiError.code === 429 || apiError.code === 503) res.setHeader('Retry-After', '1');
+  sendJson(res, apiError.code, apiError.status);
+}
