@@ -194,6 +194,7 @@ export class PodWorker {
   private async reconcile(): Promise<void> {
     if (this.terminationGrace !== undefined || this.done) return;
     if (this.terminalPhase) return this.publish();
+    this.publish();
     if (!(await this.ensureSandbox())) return this.publish();
     await this.replaceChangedContainers();
 
@@ -207,8 +208,10 @@ export class PodWorker {
     }
     for (const rec of this.app) {
       const c = rec.current;
-      if (!c || c.state === 'created' || (c.state === 'exited' && this.shouldRestart(rec)))
+      if (!c || c.state === 'created' || (c.state === 'exited' && this.shouldRestart(rec))) {
         await this.startContainer(rec);
+        this.publish();
+      }
     }
     this.publish();
   }

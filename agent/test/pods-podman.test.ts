@@ -1,0 +1,456 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Container, ContainerStatus, Pod, PodStatus } from '@peapod/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createPodManager,
+  LABELS,
+  type PodEvent,
+  type PodManager,
+  PodmanDriver,
+  type PodStatusUpdate,
+} from '../src/index.js';
+import {
+  CONTAINERS_CONF,
+  cleanupByLabel,
+  freePort,
+  podman,
+  TEST_IMAGES,
+  uniqueRunId,
+  waitFor,
+} from './helpers/podman.js';
+
+/**
+ * The pod engine against real podman: every restart policy, back-off as data, each probe type,
+ * hooks, grace periods, init containers, OOM, adoption by a second manager, cleanup. Every object
+ * carries this run's node label; afterAll removes whatever is left by that label.
+ */
+const node = uniqueRunId('pods');
+const driver = new PodmanDriver({ containersConf: CONTAINERS_CONF });
+/** Short back-off so the sequence is observable: 1 s doubling to 4 s. */
+const crashBackOff = { initialMs: 1000, maxMs: 4000 };
+let dataDir: string;
+let hostDir: string;
+let mgr: PodManager;
+const updates: PodStatusUpdate[] = [];
+const events: PodEvent[] = [];
+const removed: string[] = [];
+const desired = new Map<string, Pod>();
+let counter = 0;
+
+function newManager(): PodManager {
+  return createPodManager({ driver, nodeName: node, hostIP: '127.0.0.1', dataDir, crashBackOff });
+}
+
+function watch(m: PodManager): void {
+  m.onStatus((u) => updates.push(u));
+  m.onRemoved((p) => removed.push(p.uid));
+  m.onEvent?.((e) => events.push(e));
+}
+
+function makePod(containers: Container[], spec: Partial<Pod['spec']> = {}): Pod {
+  const n = ++counter;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `p${n}`, namespace: 'default', uid: `${node}-uid-${n}`, labels: { app: `p${n}` } },
+    spec: { nodeName: node, terminationGracePeriodSeconds: 1, ...spec, containers },
+  };
+}
+
+function apply(pod: Pod): Pod {
+  desired.set(pod.metadata.uid!, pod);
+  mgr.sync([...desired.values()]);
+  return pod;
+}
+
+function unapply(pod: Pod): void {
+  desired.delete(pod.metadata.uid!);
+  mgr.sync([...desired.values()]);
+}
+
+const statusOf = (pod: Pod): PodStatus | undefined =>
+  [...updates].reverse().find((u) => u.uid === pod.metadata.uid)?.status;
+
+const container = (pod: Pod, name: string, s = statusOf(pod)): ContainerStatus | undefined =>
+  [...(s?.containerStatuses ?? []), ...(s?.initContainerStatuses ?? [])].find((c) => c.name === name);
+
+function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
+  return waitFor(what, () => check() || undefined, timeoutMs) as Promise<T>;
+}
+
+const history = (pod: Pod) => updates.filter((u) => u.uid === pod.metadata.uid).map((u) => u.status);
+
+async function logsOf(pod: Pod, name: string, previous = false): Promise<string> {
+  const chunks: Buffer[] = [];
+  await mgr.logs({ namespace: 'default', name: pod.metadata.name! }, name, { previous }, (c) => chunks.push(c));
+  return Buffer.concat(chunks).toString();
+}
+
+const busybox = (name: string, script: string, extra: Partial<Container> = {}): Container => ({
+  name,
+  image: TEST_IMAGES.busybox,
+  command: ['/bin/sh', '-c', script],
+  ...extra,
+});
+
+const exitImage = (name: string, code: number): Container => ({
+  name,
+  image: TEST_IMAGES.exit,
+  env: [{ name: 'EXIT_CODE', value: String(code) }],
+});
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'peapod-pods-'));
+  hostDir = await mkdtemp(join(tmpdir(), 'peapod-pods-host-'));
+  mgr = newManager();
+  watch(mgr);
+  await mgr.start();
+});
+
+afterAll(async () => {
+  await mgr?.stop();
+  await cleanupByLabel(node, LABELS.node);
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(hostDir, { recursive: true, force: true });
+}, 120_000);
+
+describe.concurrent('pod engine on podman', () => {
+  it('restartPolicy Never: exit 0 → Succeeded; env from the downward API', async () => {
+    const pod = apply(
+      makePod(
+        [
+          busybox('main', 'echo "name=$POD_NAME ns=$NS ip=$POD_IP host=$HOST node=$NODE mem=$MEM"', {
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+              { name: 'HOST', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+              { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+              { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+            ],
+            resources: { limits: { memory: '32Mi' } },
+          }),
+        ],
+        { restartPolicy: 'Never' },
+      ),
+    );
+    const s = await until('Succeeded', () => statusOf(pod)?.phase === 'Succeeded' && statusOf(pod));
+    const c = container(pod, 'main', s)!;
+    expect(c.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(c.containerID).toMatch(/^podman:\/\/[0-9a-f]{64}$/);
+    expect(c.restartCount).toBe(0);
+    expect(s.podIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(s.hostIP).toBe('127.0.0.1');
+    expect(s.qosClass).toBe('Burstable');
+    expect(s.conditions?.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
+    const log = await logsOf(pod, 'main');
+    expect(log.trim()).toBe(`name=${pod.metadata.name} ns=default ip=${s.podIP} host=127.0.0.1 node=${node} mem=32`);
+    // Phase went Pending → Succeeded and never back.
+    const phases = history(pod).map((h) => h.phase);
+    expect(phases[0]).toBe('Pending');
+    expect(phases.slice(phases.indexOf('Succeeded'))).toEqual(
+      phases.slice(phases.indexOf('Succeeded')).map(() => 'Succeeded'),
+    );
+  });
+
+  it('restartPolicy Never: a non-zero exit → Failed with reason Error and the exit code', async () => {
+    const pod = apply(makePod([exitImage('ok', 0), exitImage('bad', 3)], { restartPolicy: 'Never' }));
+    const s = await until('Failed', () => statusOf(pod)?.phase === 'Failed' && statusOf(pod));
+    expect(container(pod, 'bad', s)?.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect(container(pod, 'ok', s)?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(s.conditions?.find((x) => x.type === 'ContainersReady')).toMatchObject({ reason: 'PodFailed' });
+  });
+
+  it('restartPolicy OnFailure: restarts a failing container with a doubling back-off; logs --previous', async () => {
+    const pod = apply(makePod([exitImage('crash', 7)], { restartPolicy: 'OnFailure' }));
+    await until('restartCount 3', () => (container(pod, 'crash')?.restartCount ?? 0) >= 3, 120_000);
+    const backoffs = [
+      ...new Set(
+        history(pod)
+          .map((h) => h.containerStatuses?.[0]?.state?.waiting)
+          .filter((w) => w?.reason === 'CrashLoopBackOff')
+          .map(
+            (w) => /^back-off (\S+) restarting failed container=crash pod=p\d+_default\(.+\)$/.exec(w!.message!)?.[1],
+          ),
+      ),
+    ];
+    expect(backoffs.slice(0, 2)).toEqual(['1s', '2s']);
+    const s = statusOf(pod)!;
+    expect(s.phase).toBe('Running');
+    expect(container(pod, 'crash', s)?.lastState?.terminated).toMatchObject({ exitCode: 7, reason: 'Error' });
+    expect(await logsOf(pod, 'crash', true)).toContain('exiting with 7');
+    // The attempt number is on the runtime container's labels.
+    const id = container(pod, 'crash')!.containerID!.replace('podman://', '');
+    const info = await driver.inspectContainer(id);
+    expect(Number(info?.labels[LABELS.attempt])).toBe(container(pod, 'crash')!.restartCount);
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
+  it('restartPolicy OnFailure with exit 0 → Succeeded; Always with exit 0 → restarted and Running', async () => {
+    const once = apply(makePod([exitImage('once', 0)], { restartPolicy: 'OnFailure' }));
+    const always = apply(makePod([exitImage('again', 0)], { restartPolicy: 'Always' }));
+    await until('Succeeded', () => statusOf(once)?.phase === 'Succeeded');
+    await until('restarted', () => (container(always, 'again')?.restartCount ?? 0) >= 1);
+    expect(statusOf(always)?.phase).toBe('Running');
+    expect(container(always, 'again')?.lastState?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    unapply(always);
+    await until('removed', () => removed.includes(always.metadata.uid!));
+  });
+
+  it('httpd with exec, httpGet (named port) and tcpSocket probes becomes Ready; hostPort publishes it', async () => {
+    const port = await freePort();
+    const probe = { periodSeconds: 1, timeoutSeconds: 2 };
+    const pod = apply(
+      makePod([
+        {
+          name: 'web',
+          image: TEST_IMAGES.httpd,
+          ports: [{ name: 'http', containerPort: 8080, hostPort: port, hostIP: '127.0.0.1' }],
+          readinessProbe: { httpGet: { path: '/index.html', port: 'http' }, ...probe },
+          livenessProbe: { tcpSocket: { port: 8080 }, ...probe },
+          startupProbe: { exec: { command: ['cat', '/www/index.html'] }, ...probe },
+        },
+      ]),
+    );
+    const s = await until(
+      'Ready',
+      () => statusOf(pod)?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && statusOf(pod),
+    );
+    expect(s.phase).toBe('Running');
+    expect(container(pod, 'web', s)).toMatchObject({ ready: true, started: true, restartCount: 0 });
+    const body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text());
+    expect(body).toContain('hello from busybox httpd');
+    const ready = s.conditions!.find((c) => c.type === 'Ready')!;
+    expect(ready.lastTransitionTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
+  it('liveness failure kills and restarts the container', async () => {
+    const pod = apply(
+      makePod([
+        {
+          name: 'web',
+          image: TEST_IMAGES.httpd,
+          ports: [{ name: 'http', containerPort: 8080 }],
+          livenessProbe: { httpGet: { path: '/missing', port: 'http' }, periodSeconds: 1, failureThreshold: 2 },
+        },
+      ]),
+    );
+    await until('restarted', () => (container(pod, 'web')?.restartCount ?? 0) >= 1);
+    expect(container(pod, 'web')?.lastState?.terminated?.reason).toBe('Error');
+    const mine = events.filter((e) => e.uid === pod.metadata.uid);
+    expect(
+      mine.some(
+        (e) =>
+          e.reason === 'Unhealthy' && e.message === 'Liveness probe failed: HTTP probe failed with statuscode: 404',
+      ),
+    ).toBe(true);
+    expect(
+      mine.some(
+        (e) => e.reason === 'Killing' && e.message === 'Container web failed liveness probe, will be restarted',
+      ),
+    ).toBe(true);
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
+  it('readiness toggles with an exec probe on a file; startup probe gates readiness', async () => {
+    const probe = { periodSeconds: 1 };
+    const pod = apply(
+      makePod([
+        busybox('app', 'exec sleep 600', {
+          startupProbe: { exec: { command: ['cat', '/tmp/started'] }, ...probe, failureThreshold: 60 },
+          readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, ...probe },
+        }),
+      ]),
+    );
+    const ref = { namespace: 'default', name: pod.metadata.name! };
+    await until('running', () => container(pod, 'app')?.state?.running);
+    await mgr.exec(ref, 'app', ['touch', '/tmp/ready']);
+    // Not started yet: the readiness file exists but readiness is gated by the startup probe.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(container(pod, 'app')).toMatchObject({ started: false, ready: false });
+    await mgr.exec(ref, 'app', ['touch', '/tmp/started']);
+    await until('ready', () => container(pod, 'app')?.ready);
+    expect(container(pod, 'app')?.started).toBe(true);
+    await mgr.exec(ref, 'app', ['rm', '/tmp/ready']);
+    await until('unready', () => container(pod, 'app')?.ready === false && statusOf(pod));
+    const ready = statusOf(pod)!.conditions!.find((c) => c.type === 'Ready')!;
+    expect(ready).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [app]',
+    });
+    await mgr.exec(ref, 'app', ['touch', '/tmp/ready']);
+    await until('ready again', () => container(pod, 'app')?.ready);
+    expect(container(pod, 'app')?.restartCount).toBe(0);
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
+  it('postStart and preStop hooks run; the grace period ends a container ignoring SIGTERM', async () => {
+    const pod = apply(
+      makePod(
+        [
+          busybox('app', 'trap "" TERM; while true; do sleep 1; done', {
+            volumeMounts: [
+              { name: 'scratch', mountPath: '/scratch' },
+              { name: 'out', mountPath: '/out' },
+            ],
+            resources: { limits: { memory: '32Mi' } },
+            lifecycle: {
+              postStart: { exec: { command: ['/bin/sh', '-c', 'echo started > /scratch/poststart'] } },
+              preStop: { exec: { command: ['/bin/sh', '-c', 'cp /scratch/poststart /out/prestop-saw'] } },
+            },
+          }),
+        ],
+        {
+          terminationGracePeriodSeconds: 2,
+          volumes: [
+            { name: 'scratch', emptyDir: {} },
+            { name: 'out', hostPath: { path: hostDir } },
+          ],
+        },
+      ),
+    );
+    await until('running', () => container(pod, 'app')?.state?.running);
+    const emptyDir = join(dataDir, 'pods', pod.metadata.uid!, 'volumes', 'scratch');
+    expect(readFileSync(join(emptyDir, 'poststart'), 'utf8')).toBe('started\n');
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+    expect(readFileSync(join(hostDir, 'prestop-saw'), 'utf8')).toBe('started\n');
+    const last = statusOf(pod)!;
+    // SIGTERM ignored → SIGKILL after the grace; the agent killed it, so not OOMKilled despite the limit.
+    expect(container(pod, 'app', last)?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(last.phase).toBe('Failed');
+    expect(existsSync(join(dataDir, 'pods', pod.metadata.uid!))).toBe(false);
+    const left = await podman(['ps', '-aq', '--filter', `label=${LABELS.podUid}=${pod.metadata.uid}`]);
+    expect(left.stdout.trim()).toBe('');
+  });
+
+  it('a failing postStart hook kills the container (FailedPostStartHook) and it is restarted', async () => {
+    const pod = apply(
+      makePod([
+        busybox('app', 'exec sleep 600', {
+          lifecycle: { postStart: { exec: { command: ['/bin/sh', '-c', 'exit 1'] } } },
+        }),
+      ]),
+    );
+    await until('restarted', () => (container(pod, 'app')?.restartCount ?? 0) >= 1);
+    expect(events.some((e) => e.uid === pod.metadata.uid && e.reason === 'FailedPostStartHook')).toBe(true);
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
+  it('init containers run in order before the app container', async () => {
+    const pod = apply(
+      makePod(
+        [busybox('app', 'cat /work/order; exec sleep 600', { volumeMounts: [{ name: 'work', mountPath: '/work' }] })],
+        {
+          initContainers: [
+            busybox('first', 'echo first >> /work/order', { volumeMounts: [{ name: 'work', mountPath: '/work' }] }),
+            busybox('second', 'echo second >> /work/order', { volumeMounts: [{ name: 'work', mountPath: '/work' }] }),
+          ],
+          volumes: [{ name: 'work', emptyDir: {} }],
+        },
+      ),
+    );
+    const s = await until('running', () => container(pod, 'app')?.state?.running && statusOf(pod));
+    expect(s.initContainerStatuses?.map((c) => c.state?.terminated?.reason)).toEqual(['Completed', 'Completed']);
+    expect(s.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    // Before initialisation finished, app containers waited with PodInitializing.
+    expect(history(pod).some((h) => h.containerStatuses?.[0]?.state?.waiting?.reason === 'PodInitializing')).toBe(true);
+    expect((await logsOf(pod, 'app')).trim()).toBe('first\nsecond');
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
+  it('a failing init container fails the pod under restartPolicy Never', async () => {
+    const pod = apply(
+      makePod([busybox('app', 'exec sleep 600')], {
+        restartPolicy: 'Never',
+        initContainers: [exitImage('init', 2)],
+      }),
+    );
+    const s = await until('Failed', () => statusOf(pod)?.phase === 'Failed' && statusOf(pod));
+    expect(s.initContainerStatuses?.[0].state?.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
+    expect(container(pod, 'app', s)?.state?.waiting?.reason).toBe('PodInitializing');
+  });
+
+  it('memory over the limit → OOMKilled (exit 137, inferred)', async () => {
+    const pod = apply(
+      makePod(
+        [
+          {
+            name: 'hog',
+            image: TEST_IMAGES.memhog,
+            env: [{ name: 'HOG_MB', value: '64' }],
+            resources: { limits: { memory: '16Mi' } },
+          },
+        ],
+        { restartPolicy: 'Never' },
+      ),
+    );
+    const s = await until('Failed', () => statusOf(pod)?.phase === 'Failed' && statusOf(pod));
+    expect(container(pod, 'hog', s)?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it('image pull policy Never with a missing image → ErrImageNeverPull', async () => {
+    const pod = apply(makePod([{ name: 'x', image: 'localhost/edge-test/nope:1', imagePullPolicy: 'Never' }]));
+    const c = await until(
+      'ErrImageNeverPull',
+      () => container(pod, 'x')?.state?.waiting?.reason === 'ErrImageNeverPull' && container(pod, 'x'),
+    );
+    expect(c.state?.waiting?.message).toBe(
+      'Container image "localhost/edge-test/nope:1" is not present with pull policy of Never',
+    );
+    expect(statusOf(pod)?.phase).toBe('Pending');
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
+  it('a pod with deletionTimestamp is terminated and reported removed', async () => {
+    const pod = apply(makePod([busybox('app', 'exec sleep 600')]));
+    await until('running', () => container(pod, 'app')?.state?.running);
+    apply({
+      ...pod,
+      metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 0 },
+    });
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+    expect(statusOf(pod)?.phase).toBe('Failed');
+    desired.delete(pod.metadata.uid!);
+  });
+});
+
+describe('adoption after an agent restart', () => {
+  it('a second manager adopts running containers without restarting them and removes unwanted pods', async () => {
+    const keep = apply(makePod([{ name: 'web', image: TEST_IMAGES.httpd }]));
+    const drop = apply(makePod([busybox('app', 'exec sleep 600')]));
+    await until('both running', () => container(keep, 'web')?.state?.running && container(drop, 'app')?.state?.running);
+    const before = container(keep, 'web')!;
+    await mgr.stop();
+
+    mgr = newManager();
+    watch(mgr);
+    await mgr.start();
+    desired.delete(drop.metadata.uid!);
+    mgr.sync([...desired.values()]);
+    await until('drop removed', () => removed.includes(drop.metadata.uid!));
+    const after = await until('adopted status', () => {
+      const u = mgr.statuses().find((x) => x.uid === keep.metadata.uid);
+      return u?.status.containerStatuses?.[0]?.state?.running && u.status.containerStatuses[0];
+    });
+    expect(after.containerID).toBe(before.containerID);
+    expect(after.restartCount).toBe(0);
+    expect(after.state?.running?.startedAt).toBe(before.state?.running?.startedAt);
+    const left = await podman(['ps', '-aq', '--filter', `label=${LABELS.podUid}=${drop.metadata.uid}`]);
+    expect(left.stdout.trim()).toBe('');
+    unapply(keep);
+    await until('keep removed', () => removed.includes(keep.metadata.uid!));
+  });
+});
