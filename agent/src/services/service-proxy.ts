@@ -8,7 +8,9 @@ import { type ServiceEntry, type ServiceTable, serviceKey } from './service-tabl
  * - an endpoint on this node is dialled directly (pod IP on the local runtime network);
  * - an endpoint on another node is dialled through that node's relay port: one header line
  *   `PEAPOD-RELAY 1 <podIP> <port>\n`, then raw bytes. The relay only forwards to endpoints the
- *   current table places on its own node, so it is not an open proxy.
+ *   current table places on its own node, so it is not an open proxy;
+ * - every ClusterIP service port gets a local listener on an ephemeral port; `clusterPorts()` tells
+ *   the ClusterIP rules (cluster-ip-rules.ts) where to redirect `clusterIP:port` traffic of pods.
  */
 export interface ServiceProxyOptions {
   nodeName: string;
@@ -27,6 +29,8 @@ export class ServiceProxy {
   readonly #balancer = new Balancer();
   readonly #listeners = new Map<number, net.Server>();
   #entriesByNodePort = new Map<number, ServiceEntry>();
+  /** serviceKey → ClusterIP listener and the entry it serves. */
+  readonly #clusterListeners = new Map<string, { server: net.Server; localPort: number; entry: ServiceEntry }>();
   #localTargets = new Set<string>();
   #relay?: net.Server;
   #version = '';
@@ -61,13 +65,46 @@ export class ServiceProxy {
     }
     for (const port of byPort.keys()) {
       if (this.#listeners.has(port)) continue;
-      const server = net.createServer((socket) => this.#acceptNodePort(port, socket));
+      const server = net.createServer((socket) => this.#connect(this.#entriesByNodePort.get(port), socket));
       try {
         await listen(server, this.#options.listenHost, port);
         this.#listeners.set(port, server);
       } catch (error) {
         this.#options.log?.(`cannot listen on node port ${port}: ${(error as Error).message}`);
       }
+    }
+    await this.#updateClusterListeners(table);
+  }
+
+  /** Where each ClusterIP `ip:port` is served locally. */
+  clusterPorts(): { clusterIP: string; port: number; localPort: number }[] {
+    return [...this.#clusterListeners.values()].map(({ entry, localPort }) => ({
+      clusterIP: entry.clusterIP as string,
+      port: entry.port,
+      localPort,
+    }));
+  }
+
+  async #updateClusterListeners(table: ServiceTable): Promise<void> {
+    const wanted = new Map<string, ServiceEntry>();
+    for (const entry of table.services) {
+      if (entry.protocol === 'TCP' && entry.clusterIP && entry.clusterIP !== 'None')
+        wanted.set(serviceKey(entry), entry);
+    }
+    for (const [key, listener] of this.#clusterListeners) {
+      const entry = wanted.get(key);
+      if (entry && entry.clusterIP === listener.entry.clusterIP && entry.port === listener.entry.port) {
+        listener.entry = entry;
+        continue;
+      }
+      this.#clusterListeners.delete(key);
+      await close(listener.server);
+    }
+    for (const [key, entry] of wanted) {
+      if (this.#clusterListeners.has(key)) continue;
+      const server = net.createServer((socket) => this.#connect(this.#clusterListeners.get(key)?.entry, socket));
+      await listen(server, '0.0.0.0', 0);
+      this.#clusterListeners.set(key, { server, localPort: (server.address() as net.AddressInfo).port, entry });
     }
   }
 
@@ -76,14 +113,14 @@ export class ServiceProxy {
   }
 
   async close(): Promise<void> {
-    const servers = [...this.#listeners.values()];
+    const servers = [...this.#listeners.values(), ...[...this.#clusterListeners.values()].map((l) => l.server)];
     this.#listeners.clear();
+    this.#clusterListeners.clear();
     if (this.#relay) servers.push(this.#relay);
     await Promise.all(servers.map(close));
   }
 
-  #acceptNodePort(port: number, client: net.Socket): void {
-    const entry = this.#entriesByNodePort.get(port);
+  #connect(entry: ServiceEntry | undefined, client: net.Socket): void {
     const now = this.#options.now?.() ?? Date.now();
     const endpoint = entry && this.#balancer.pick(entry, client.remoteAddress ?? '', now);
     if (!entry || !endpoint) {
