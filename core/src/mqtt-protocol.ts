@@ -471,3 +471,22 @@ export function decodeJoinResponse(payload: Buffer | string): JoinResponse {
   str(o, 'error', true);
   return o as unknown as JoinResponse;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Join token: `PP10<sha256 of the hub CA certificate, hex>::<secret>` (the k3s `K10…` idea). The
+// hash lets a new device pin the hub's CA on first contact; only the secret goes to the broker.
+
+export interface JoinToken {
+  caHash?: string;
+  secret: string;
+}
+
+export function formatJoinToken(caHash: string, secret: string): string {
+  return `PP10${caHash}::${secret}`;
+}
+
+/** A bare secret (no `PP10…::` prefix) is accepted too, for brokers with a CA the agent already trusts. */
+export function parseJoinToken(token: string): JoinToken {
+  const m = /^PP10([0-9a-f]{64})::(.+)$/.exec(token.trim());
+  return m ? { caHash: m[1], secret: m[2] } : { secret: token.trim() };
+}
