@@ -1,8 +1,8 @@
 import net from 'node:net';
+import type { ServiceEntry, ServiceTable } from '@peapod/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Balancer } from '../src/services/balancer.js';
 import { ServiceProxy } from '../src/services/service-proxy.js';
-import type { ServiceEntry, ServiceTable } from '../src/services/service-table.js';
 
 /** A tiny TCP "pod": answers every connection with its name, then closes. */
 async function backend(host: string, name: string): Promise<{ port: number; server: net.Server }> {

@@ -1,4 +1,4 @@
-import type { ServiceEndpoint, ServiceEntry } from './service-table.js';
+import type { ServiceEndpoint, ServiceEntry } from '@peapod/core';
 
 /**
  * Picks the endpoint for a new connection: round-robin over ready endpoints only (none ready →

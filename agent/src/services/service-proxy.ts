@@ -1,6 +1,6 @@
 import net from 'node:net';
+import { type ServiceEntry, type ServiceTable, serviceKey } from '@peapod/core';
 import { Balancer } from './balancer.js';
-import { type ServiceEntry, type ServiceTable, serviceKey } from './service-table.js';
 
 /**
  * The agent's user-space Service proxy (docs/services.md). No overlay network is assumed:
