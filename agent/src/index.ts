@@ -3,3 +3,5 @@ export * from './pods/types.js';
 export * from './runtime/driver.js';
 export * from './runtime/errors.js';
 export * from './runtime/podman.js';
+export * from './runtime/docker.js';
+export * from './runtime/index.js';

@@ -11,7 +11,7 @@ export class EventDeduper {
   constructor(private readonly windowMs = 10_000) {}
 
   /** True when the event is new (and records it). */
-  accept(id: string, status: string, time: string): boolean {
+  accept(id: string, status: string, time: string | number): boolean {
     const nanos = parseTimeNanos(time);
     const window = BigInt(this.windowMs) * 1_000_000n;
     if (nanos < this.newest - window) return false;
@@ -39,10 +39,11 @@ export class EventDeduper {
 
 /**
  * Nanoseconds since the epoch of an RFC 3339 time with any number of fraction digits
- * (`2026-11-22T12:01:47.684560472Z`, `…+01:00`), or of Unix seconds/nanoseconds given as a number.
+ * (`2026-11-22T12:01:47.684560472Z`, `…+01:00`), or of Unix seconds/nanoseconds (number or digit string).
  */
 export function parseTimeNanos(time: string | number): bigint {
   if (typeof time === 'number') return time > 1e14 ? BigInt(Math.round(time)) : BigInt(Math.round(time * 1e9));
+  if (/^\d+$/.test(time)) return time.length > 14 ? BigInt(time) : BigInt(time) * 1_000_000_000n;
   const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(time);
   if (!match) {
     const ms = Date.parse(time);

@@ -11,10 +11,11 @@ import type {
   SandboxConfig,
 } from './driver.js';
 import { isRuntimeError, RuntimeError } from './errors.js';
+import { RuntimeEventStream } from './event-stream.js';
 import { isInfraLabels } from './labels.js';
 import { containerCreateArgs, labelFilterArgs, podCreateArgs } from './podman-args.js';
 import { cliError, PodmanCli, type PodmanCliOptions, podmanErrorText } from './podman-cli.js';
-import { PodmanEventStream } from './podman-events.js';
+import { parsePodmanEvent, podmanEventSource } from './podman-events.js';
 import {
   containerInfoFromPodman,
   type PodmanContainerJson,
@@ -41,12 +42,13 @@ interface PodmanStatsJson {
 export class PodmanDriver implements RuntimeDriver {
   readonly name = 'podman';
   readonly cli: PodmanCli;
-  private readonly events$: PodmanEventStream;
+  /** The driver's one `podman events` process (exposed for diagnostics). */
+  readonly eventStream: RuntimeEventStream;
   private readonly cpu = new CpuRateTracker();
 
   constructor(options: PodmanDriverOptions = {}) {
     this.cli = new PodmanCli(options);
-    this.events$ = new PodmanEventStream(this.cli);
+    this.eventStream = new RuntimeEventStream(podmanEventSource(this.cli), parsePodmanEvent);
   }
 
   async version(): Promise<string> {
@@ -210,7 +212,7 @@ export class PodmanDriver implements RuntimeDriver {
   }
 
   events(labelFilter: Record<string, string>, listener: (event: ContainerEvent) => void): () => void {
-    return this.events$.subscribe(labelFilter, listener);
+    return this.eventStream.subscribe(labelFilter, listener);
   }
 
   /** `podman container inspect` of many ids in one call; missing ids are skipped. */
