@@ -183,6 +183,10 @@ export function createPodManager(options: PodManagerOptions): PodManager {
       unsubscribeEvents = undefined;
       await Promise.all([...workers.values()].map((w) => w.stop()));
       workers.clear();
+      latest.clear();
+      // A later start() adopts again, exactly like a fresh agent process.
+      firstSyncDone = false;
+      adoptable = new Map();
     },
 
     onStatus(listener) {

@@ -78,7 +78,7 @@ export class PodWorker {
     this.ref = podRef(pod);
     this.init = (pod.spec.initContainers ?? []).map((c) => new ContainerRecord(c, 'init'));
     this.app = pod.spec.containers.map((c) => new ContainerRecord(c, 'app'));
-    this.startTime = kubeTime(ctx.now());
+    this.startTime = pod.status?.startTime ?? kubeTime(ctx.now());
     if (adopted) this.enqueue(() => this.adopt(adopted));
     if (pod.metadata.deletionTimestamp) this.terminate();
     else this.requestReconcile();
@@ -604,7 +604,7 @@ export class PodWorker {
       return;
     }
     this.sandbox = { id: sandbox.id, ip: this.pod.spec.hostNetwork ? this.ctx.hostIP : sandbox.ip };
-    if (sandbox.createdAt) this.startTime = kubeTime(sandbox.createdAt);
+    if (sandbox.createdAt && !this.pod.status?.startTime) this.startTime = kubeTime(sandbox.createdAt);
     const attemptOf = (c: ContainerInfo) => Number(c.labels[LABELS.attempt] ?? 0);
     const claimed = new Set<string>();
     for (const rec of this.records()) {
