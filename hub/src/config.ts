@@ -20,13 +20,15 @@ export interface HubOptions {
   logLevel?: LogLevel;
   /** Started after the HTTP API, in order; stopped in reverse. */
   components?: HubComponent[];
+  /** Interval of BOOKMARK events on watches that allow them. Default 60 s. */
+  watchBookmarkIntervalMs?: number;
   /** Injectable clock for tests of time-based logic. */
   now?: () => number;
 }
 
 export type ResolvedHubOptions = Required<Omit<HubOptions, 'now'>> & { now: () => number };
 
-export const DEFAULT_PORT = 6443;
+export const DEFAULT_API_PORT = 6443;
 
 /** `~/.peapod/hub`, or `./.peapod/hub` when there is no home directory. */
 export function defaultDataDir(): string {
@@ -38,12 +40,13 @@ export function resolveHubOptions(options: HubOptions = {}): ResolvedHubOptions 
   return {
     dataDir: resolve(options.dataDir ?? defaultDataDir()),
     host: options.host ?? '0.0.0.0',
-    port: options.port ?? DEFAULT_PORT,
+    port: options.port ?? DEFAULT_API_PORT,
     insecureHttp: options.insecureHttp ?? false,
     extraSANs: options.extraSANs ?? [],
     context: options.context ?? 'peapod',
     logLevel: options.logLevel ?? 'info',
     components: options.components ?? [],
+    watchBookmarkIntervalMs: options.watchBookmarkIntervalMs ?? 60_000,
     now: options.now ?? Date.now,
   };
 }

@@ -3,6 +3,7 @@ import {
   badRequest,
   conflict,
   invalid,
+  isApiError,
   type KubeObject,
   methodNotAllowed,
   selectorFromLabelSelector,
@@ -101,28 +102,33 @@ export async function handleScale(ctx: RequestContext, target: ResourceTarget): 
   }
 }
 
-/** POST pods/{name}/binding: assigns an unscheduled pod to a node (what a scheduler does). */
+/**
+ * POST pods/{name}/binding: assigns an unscheduled pod to a node, as a scheduler does. Like the
+ * upstream binding registry this writes `spec.nodeName` through the store (pod spec updates are
+ * otherwise immutable), with optimistic concurrency.
+ */
 export async function handleBinding(ctx: RequestContext, target: ResourceTarget): Promise<void> {
   if (ctx.req.method !== 'POST') throw methodNotAllowed();
   const body = decodeDocument(await readBody(ctx.req), ctx.req.headers['content-type']);
   const nodeName = isObject(body) && isObject(body.target) ? body.target.name : undefined;
   if (typeof nodeName !== 'string' || nodeName === '') throw badRequest('a Binding needs target.name (the node)');
   const name = target.name!;
-  mutateWithPreconditions(() =>
-    ctx.hub.service.mutate(
-      target.type,
-      target.namespace,
-      name,
-      (pod) => {
-        if (pod.spec?.nodeName) {
-          const message = `pod ${name} is already assigned to node "${pod.spec.nodeName}"`;
-          throw preconditionFailed(new ApiError({ ...conflict('pods', name).status, message }));
-        }
-        return { ...pod, spec: { ...pod.spec, nodeName } };
-      },
-      { ...writeOptions(ctx.query), fieldManager: writeOptions(ctx.query).fieldManager ?? 'binding' },
-    ),
-  );
+  const dryRun = writeOptions(ctx.query).dryRun;
+  for (let attempt = 0; ; attempt++) {
+    const pod = ctx.hub.service.get(target.type, target.namespace, name);
+    if (pod.metadata.deletionTimestamp) throw conflict('pods', name);
+    if (pod.spec?.nodeName) {
+      const message = `pod ${name} is already assigned to node "${pod.spec.nodeName}"`;
+      throw new ApiError({ ...conflict('pods', name).status, message });
+    }
+    if (dryRun) break;
+    try {
+      ctx.hub.store.update(target.type, { ...pod, spec: { ...pod.spec, nodeName } });
+      break;
+    } catch (e) {
+      if (!(isApiError(e) && e.reason === 'Conflict') || attempt >= 8) throw e;
+    }
+  }
   sendJson(ctx.res, 201, successStatus(201));
 }
 
