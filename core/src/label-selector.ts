@@ -178,7 +178,7 @@ function tokenize(s: string): Token[] {
       i = j;
     }
   }
-  tokens.push({ kind: 'end', text: 'end of string' });
+  tokens.push({ kind: 'end', text: '' });
   return tokens;
 }
 

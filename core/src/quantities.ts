@@ -121,11 +121,8 @@ export function parseQuantity(str: string): ParsedQuantity {
     value = NANO - scale > value.toString().length ? 1n : divRoundUp(value, pow10(NANO - scale));
     scale = NANO;
   }
-  if (scale > 0 && scale < 64) {
-    value *= pow10(scale);
-    scale = 0;
-  }
-  if (exceedsMax(value, scale)) {
+  // Like apimachinery, binary and exponent forms are capped at 2^63−1; DecimalSI is not.
+  if (format !== 'DecimalSI' && exceedsMax(value, scale)) {
     value = MAX_ALLOWED;
     scale = 0;
   }
@@ -198,10 +195,9 @@ export function formatQuantity(q: ParsedQuantity): string {
   amount *= pow10(rem);
   exponent -= rem;
   if (format === 'DecimalExponent') return exponent === 0 ? `${amount}` : `${amount}e${exponent}`;
-  const suffix = DECIMAL_BY_EXPONENT.get(exponent);
-  if (suffix !== undefined) return `${amount}${suffix}`;
-  // Beyond the suffix table (only for huge exponents): fall back to plain digits.
-  return exponent > 0 ? `${amount * pow10(exponent)}` : `${amount}e${exponent}`;
+  // Beyond the largest suffix (E = 10^18) the amount grows instead.
+  if (exponent > 18) return `${amount * pow10(exponent - 18)}E`;
+  return `${amount}${DECIMAL_BY_EXPONENT.get(exponent) ?? ''}`;
 }
 
 /** Parses and re-serialises canonically, rounding up to milli as API defaulting does. */
