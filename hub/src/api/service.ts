@@ -13,7 +13,7 @@ import {
 import { generateObjectName, jsonCopy, rfc3339Seconds } from '../store/object-meta.js';
 import type { ListOptions, ListResult, ObjectStore, WatchEvent, WatchOptions } from '../store/types.js';
 import { markNamespaceTerminating, NamespaceTerminator } from './namespaces.js';
-import { prepareStatusForCreate } from './service/create-strategy.js';
+import { prepareForCreate } from './service/create-strategy.js';
 import { assertDeletePreconditions, deleteObject, removeIfReleased } from './service/deletion.js';
 import { assertNamespaceAcceptsNewObjects, resolveNamespace } from './service/scope.js';
 import type { DeleteOptions, ResourceService, WriteOptions } from './service-types.js';
@@ -66,7 +66,7 @@ class StoreBackedService implements LocalResourceService {
     assertValid(object);
     if (generateName) delete object.metadata.name;
     assertNamespaceAcceptsNewObjects(this.store, type, scope, object.metadata.name);
-    prepareStatusForCreate(type, object);
+    prepareForCreate(type, object);
     if (options.dryRun) return this.dryRunCreate(type, scope, object);
     return this.store.create(type, object);
   }

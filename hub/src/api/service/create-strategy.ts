@@ -2,15 +2,16 @@ import type { KubeObject, ResourceType } from '@peapod/core';
 import { qosClass } from '@peapod/core';
 
 /**
- * What apiserver's `PrepareForCreate` does to a new object's status, per kind: a client cannot
- * create an object in a state only controllers and agents may report.
+ * What apiserver's `PrepareForCreate` does to a new object, per kind: a client cannot create an
+ * object in a state only controllers and agents may report.
  */
-export function prepareStatusForCreate(type: ResourceType, object: KubeObject): void {
+export function prepareForCreate(type: ResourceType, object: KubeObject): void {
   switch (type.kind) {
     case 'Pod':
       object.status = { phase: 'Pending', qosClass: qosClass(object) };
       break;
     case 'Namespace':
+      object.spec = { ...(object.spec ?? {}), finalizers: ['kubernetes'] };
       object.status = { phase: 'Active' };
       break;
     case 'Service':
