@@ -6,6 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, impo
 export default defineConfig({
   resolve: {
     alias: {
+      '@peapod/core/resources': fileURLToPath(new URL('./core/src/resources.ts', import.meta.url)),
       '@peapod/core': src('core'),
       '@peapod/firmware-profiles': src('firmware-profiles'),
       '@peapod/hub': src('hub'),

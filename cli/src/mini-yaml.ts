@@ -1,0 +1,142 @@
+/**
+ * A tiny reader for the block-style YAML subset kubeconfig files use (block mappings, block
+ * sequences, plain/quoted scalars, comments, `{}`/`[]`). It exists so `peapod get` need not load a
+ * full YAML parser on every start; anything outside the subset throws `UnsupportedYaml` and the
+ * caller falls back to the `yaml` package.
+ */
+export class UnsupportedYaml extends Error {}
+
+interface Line {
+  indent: number;
+  text: string;
+  no: number;
+}
+
+function stripComment(s: string): string {
+  let quote = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") {
+      if (i === 0 || /[\s:[{,-]/.test(s[i - 1])) quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(s[i - 1]))) {
+      return s.slice(0, i).trimEnd();
+    }
+  }
+  return s.trimEnd();
+}
+
+function scalar(raw: string): unknown {
+  const s = raw.trim();
+  if (s === '' || s === '~' || s === 'null') return null;
+  if (s === '{}') return {};
+  if (s === '[]') return [];
+  if (s.startsWith('"')) {
+    if (!s.endsWith('"') || s.length < 2) throw new UnsupportedYaml('multi-line string');
+    return JSON.parse(s);
+  }
+  if (s.startsWith("'")) {
+    if (!s.endsWith("'") || s.length < 2) throw new UnsupportedYaml('multi-line string');
+    return s.slice(1, -1).replace(/''/g, "'");
+  }
+  if (/^[[{|>&*!%@`]/.test(s)) throw new UnsupportedYaml(`unsupported scalar ${s}`);
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  if (/^-?\d+$/.test(s)) return Number(s);
+  return s;
+}
+
+/** Splits `key: value` at the first `: ` (or trailing `:`) outside quotes. */
+function splitKey(text: string): [string, string] | undefined {
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if ((c === '"' || c === "'") && i === 0) {
+      quote = c;
+    } else if (c === ':' && (i === text.length - 1 || text[i + 1] === ' ')) {
+      const k = text.slice(0, i).trim();
+      return [String(scalar(k) ?? ''), text.slice(i + 1).trim()];
+    }
+  }
+  return undefined;
+}
+
+export function parseMiniYaml(src: string): unknown {
+  const lines: Line[] = [];
+  src.split(/\r?\n/).forEach((raw, i) => {
+    if (raw.includes('\t') && /^\s*\t/.test(raw)) throw new UnsupportedYaml('tab indentation');
+    const text = stripComment(raw);
+    if (text.trim() === '' || text.trim() === '---') return;
+    if (text.trim() === '...') return;
+    const indent = text.length - text.trimStart().length;
+    lines.push({ indent, text: text.trim(), no: i + 1 });
+  });
+  let pos = 0;
+
+  function parseBlock(indent: number): unknown {
+    if (pos >= lines.length) return null;
+    const first = lines[pos];
+    if (first.indent < indent) return null;
+    if (first.text.startsWith('- ') || first.text === '-') return parseSeq(first.indent);
+    return parseMap(first.indent);
+  }
+
+  function parseValue(rest: string, parentIndent: number): unknown {
+    if (rest !== '') return scalar(rest);
+    if (pos < lines.length && lines[pos].indent > parentIndent) return parseBlock(lines[pos].indent);
+    // A sequence may sit at the same indentation as its parent key.
+    if (pos < lines.length && lines[pos].indent === parentIndent && lines[pos].text.startsWith('-')) {
+      return parseSeq(parentIndent);
+    }
+    return null;
+  }
+
+  function parseMap(indent: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    while (pos < lines.length && lines[pos].indent === indent && !lines[pos].text.startsWith('- ')) {
+      const line = lines[pos];
+      const kv = splitKey(line.text);
+      if (!kv) throw new UnsupportedYaml(`line ${line.no}: expected key: value`);
+      pos++;
+      out[kv[0]] = parseValue(kv[1], indent);
+    }
+    if (pos < lines.length && lines[pos].indent > indent)
+      throw new UnsupportedYaml(`line ${lines[pos].no}: bad indent`);
+    return out;
+  }
+
+  function parseSeq(indent: number): unknown[] {
+    const out: unknown[] = [];
+    while (
+      pos < lines.length &&
+      lines[pos].indent === indent &&
+      (lines[pos].text.startsWith('- ') || lines[pos].text === '-')
+    ) {
+      const line = lines[pos];
+      const rest = line.text === '-' ? '' : line.text.slice(2).trim();
+      if (rest === '') {
+        pos++;
+        out.push(parseValue('', indent));
+        continue;
+      }
+      const kv = splitKey(rest);
+      if (!kv) {
+        pos++;
+        out.push(scalar(rest));
+        continue;
+      }
+      // `- key: value` starts a mapping whose other keys are indented to the key's column.
+      const itemIndent = indent + (line.text.length - rest.length);
+      lines[pos] = { indent: itemIndent, text: rest, no: line.no };
+      out.push(parseMap(itemIndent));
+    }
+    return out;
+  }
+
+  const result = parseBlock(0);
+  if (pos < lines.length) throw new UnsupportedYaml(`line ${lines[pos].no}: unexpected content`);
+  return result;
+}

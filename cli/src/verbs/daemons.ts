@@ -1,0 +1,74 @@
+/**
+ * `peapod hub [flags]` and `peapod agent [flags]`: lazily load '@peapod/hub' / '@peapod/agent' and
+ * run them until SIGINT/SIGTERM. Typed against the expected entry points, so the CLI builds even
+ * when a package does not export them yet (then the verb says so).
+ */
+import { CliError } from '../errors.js';
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+interface HubModule {
+  parseHubFlags(argv: readonly string[]): unknown;
+  startHub(options: unknown): Promise<Stoppable>;
+  describeHub?(hub: Stoppable): string;
+  HUB_FLAGS_HELP?: string;
+}
+
+interface AgentModule {
+  parseAgentFlags(argv: string[]): unknown;
+  startAgent(options: unknown): Promise<Stoppable>;
+}
+
+function runUntilSignal(handle: Stoppable, what: string): void {
+  const shutdown = (signal: string) => {
+    process.stderr.write(`${what}: ${signal}, stopping\n`);
+    handle.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`${what}: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export async function runHub(argv: string[]): Promise<number> {
+  const mod = (await import('@peapod/hub')) as unknown as Partial<HubModule>;
+  if (typeof mod.parseHubFlags !== 'function' || typeof mod.startHub !== 'function') {
+    throw new CliError('this build of @peapod/hub does not export parseHubFlags/startHub');
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`Usage: peapod hub [options]\n${mod.HUB_FLAGS_HELP ?? ''}\n`);
+    return 0;
+  }
+  let options: unknown;
+  try {
+    options = mod.parseHubFlags(argv);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const hub = await mod.startHub(options);
+  if (mod.describeHub) process.stdout.write(mod.describeHub(hub));
+  runUntilSignal(hub, 'hub');
+  return 0;
+}
+
+export async function runAgent(argv: string[]): Promise<number> {
+  const mod = (await import('@peapod/agent')) as unknown as Partial<AgentModule>;
+  if (typeof mod.parseAgentFlags !== 'function' || typeof mod.startAgent !== 'function') {
+    throw new CliError('this build of @peapod/agent does not export parseAgentFlags/startAgent');
+  }
+  let options: unknown;
+  try {
+    options = mod.parseAgentFlags(argv);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const agent = await mod.startAgent(options);
+  runUntilSignal(agent, 'agent');
+  return 0;
+}
