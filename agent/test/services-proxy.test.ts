@@ -31,7 +31,7 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
+const cleanup: (() => Promise<unknown> | undefined)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });

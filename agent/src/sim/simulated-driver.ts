@@ -178,7 +178,7 @@ export class SimulatedDriver implements RuntimeDriver {
 
   #exit(id: string, code: number): void {
     const c = this.#containers.get(id);
-    if (!c || c.info.state !== 'running') return;
+    if (c?.info.state !== 'running') return;
     c.info.state = 'exited';
     c.info.exitCode = code;
     c.info.finishedAt = new Date().toISOString();

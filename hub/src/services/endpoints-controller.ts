@@ -82,7 +82,7 @@ function syncService(context: HubContext, key: string): void {
   const [namespace, name] = key.split('/');
   const service = tryGet(context, SERVICES, namespace, name) as Service | undefined;
   const current = tryGet(context, ENDPOINTS, namespace, name) as Endpoints | undefined;
-  if (!service || !service.spec.selector || Object.keys(service.spec.selector).length === 0) {
+  if (!service?.spec.selector || Object.keys(service.spec.selector).length === 0) {
     // Endpoints of selector-less Services are the user's to manage; those we made go with the Service.
     if (current && !service && current.metadata.labels?.['endpoints.peapod.io/managed'] === 'true') {
       try {
