@@ -8,3 +8,6 @@ export * from './log.js';
 export * from './http/server.js';
 export * from './certs/credentials.js';
 export * from './certs/kubeconfig.js';
+export { createSchedulerComponent } from './scheduler/scheduler.js';
+export { createControllersComponent } from './controllers/index.js';
+export { createEventRecorder } from './controllers/events.js';

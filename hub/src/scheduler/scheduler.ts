@@ -1,4 +1,4 @@
-import type { Node, Pod, PodCondition } from '@peapod/core';
+import { isApiError, type Node, type Pod, type PodCondition } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
 import { createEventRecorder, type EventRecorder } from '../controllers/events.js';
 import { listAndWatch } from '../controllers/list-watch.js';
@@ -13,6 +13,7 @@ import {
   splitKey,
 } from '../controllers/objects.js';
 import { createWorkQueue, type WorkQueue } from '../controllers/work-queue.js';
+import { bindPod } from './binding.js';
 import { decide } from './decide.js';
 import type { NodeInfo } from './node-info.js';
 
@@ -204,19 +205,15 @@ export function createSchedulerComponent(): HubComponent {
       ctx.log.debug('pod unschedulable', { pod: key, message: decision.message });
       return;
     }
-    const bound = ctx.service.mutate(
-      PODS,
-      namespace,
-      name,
-      (stored) => {
-        if (stored.spec?.nodeName || stored.metadata.deletionTimestamp) return undefined;
-        stored.spec.nodeName = decision.node;
-        return stored;
-      },
-      { fieldManager: SCHEDULER_NAME },
-    ) as Pod;
+    let bound: Pod;
+    try {
+      bound = bindPod(ctx.store, pod, decision.node);
+    } catch (error) {
+      // Bound, deleted or replaced meanwhile: the watch brings the new state (and a retry if needed).
+      if (isApiError(error) && error.status.code === 409) return;
+      throw error;
+    }
     parked.delete(key);
-    if (bound.spec.nodeName !== decision.node) return;
     rememberPod(bound);
     setScheduledCondition(ctx, bound, { type: 'PodScheduled', status: 'True' });
     recorder?.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${decision.node}`);

@@ -1,0 +1,161 @@
+import type { Node, Pod, PodCondition } from '@peapod/core';
+import type { HubComponent, HubContext } from '../component.js';
+import { createEventRecorder, type EventRecorder } from './events.js';
+import { evictionDecision } from './eviction.js';
+import { listAndWatch } from './list-watch.js';
+import { reconcileNodeTaints } from './node-taints.js';
+import { isDeleting, isNotFound, isPodTerminal, NODES, objectKey, PODS, rfc3339, splitKey } from './objects.js';
+import { createWorkQueue, type WorkQueue } from './work-queue.js';
+
+export const NODE_LIFECYCLE_CONTROLLER = 'node-controller';
+const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
+
+/**
+ * Node lifecycle (k8s-semantics §9): keeps the not-ready / unreachable / unschedulable taints in
+ * line with each node's Ready condition and cordon flag, and evicts pods from nodes with NoExecute
+ * taints once their tolerations run out (timers per pod, no polling). Evicted pods are deleted
+ * gracefully: on a disconnected node they stay Terminating (and keep running on the device) until
+ * the agent comes back and confirms, while their controllers already create replacements.
+ */
+export function createNodeLifecycleController(): HubComponent {
+  let context: HubContext | undefined;
+  let queue: WorkQueue | undefined;
+  let recorder: EventRecorder | undefined;
+  const unwatch: (() => void)[] = [];
+  const nodes = new Map<string, Node>();
+
+  const hasNoExecute = (nodeName: string | undefined) =>
+    nodeName !== undefined && (nodes.get(nodeName)?.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
+
+  const syncNode = (ctx: HubContext, name: string) => {
+    let node: Node;
+    try {
+      node = ctx.service.get(NODES, undefined, name) as Node;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    const taints = reconcileNodeTaints(node, rfc3339(ctx.now()));
+    if (taints) {
+      node = ctx.service.mutate(
+        NODES,
+        undefined,
+        name,
+        (stored) => {
+          const fresh = reconcileNodeTaints(stored as Node, rfc3339(ctx.now()));
+          if (!fresh) return undefined;
+          stored.spec = { ...(stored.spec ?? {}), taints: fresh };
+          if (fresh.length === 0) delete stored.spec.taints;
+          return stored;
+        },
+        { fieldManager: NODE_LIFECYCLE_CONTROLLER },
+      ) as Node;
+      nodes.set(name, node);
+    }
+    if (!(node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) return;
+    const pods = ctx.service.list(PODS, { fieldSelector: `spec.nodeName=${name}` }).items as Pod[];
+    for (const pod of pods) syncPod(ctx, pod, node);
+  };
+
+  const syncPod = (ctx: HubContext, pod: Pod, node: Node) => {
+    if (isDeleting(pod) || isPodTerminal(pod) || pod.spec.nodeName !== node.metadata.name) return;
+    const now = ctx.now();
+    const decision = evictionDecision(pod, node.spec?.taints, now);
+    if (decision.evict === 'never') return;
+    if (decision.evict === 'at') {
+      queue?.addAfter(`pod:${objectKey(pod)}`, decision.at - now);
+      return;
+    }
+    evict(ctx, pod);
+  };
+
+  const evict = (ctx: HubContext, pod: Pod) => {
+    const { namespace, name } = pod.metadata;
+    try {
+      ctx.service.mutate(
+        PODS,
+        namespace,
+        name as string,
+        (stored) => {
+          const conditions: PodCondition[] = (stored.status?.conditions ?? []).filter(
+            (c: PodCondition) => c.type !== 'DisruptionTarget',
+          );
+          conditions.push({
+            type: 'DisruptionTarget',
+            status: 'True',
+            reason: 'DeletionByTaintManager',
+            message: 'Taint manager: deleting due to NoExecute taint',
+            lastTransitionTime: rfc3339(ctx.now()),
+          });
+          stored.status = { ...(stored.status ?? {}), conditions };
+          return stored;
+        },
+        { status: true, fieldManager: TAINT_EVICTION_CONTROLLER },
+      );
+      recorder?.event(pod, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${namespace}/${name}`);
+      ctx.service.delete(PODS, namespace, name as string);
+      ctx.log.info('evicted pod from NoExecute-tainted node', { pod: `${namespace}/${name}`, node: pod.spec.nodeName });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  };
+
+  const sync = (key: string) => {
+    const ctx = context;
+    if (!ctx) return;
+    if (key.startsWith('node:')) {
+      syncNode(ctx, key.slice(5));
+      return;
+    }
+    const { namespace, name } = splitKey(key.slice(4));
+    let pod: Pod;
+    try {
+      pod = ctx.service.get(PODS, namespace, name) as Pod;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    const node = pod.spec.nodeName ? nodes.get(pod.spec.nodeName) : undefined;
+    if (node) syncPod(ctx, pod, node);
+  };
+
+  return {
+    name: NODE_LIFECYCLE_CONTROLLER,
+    start(ctx) {
+      context = ctx;
+      recorder = createEventRecorder(ctx.service, TAINT_EVICTION_CONTROLLER, { now: ctx.now, log: ctx.log });
+      queue = createWorkQueue({ name: NODE_LIFECYCLE_CONTROLLER, process: sync, log: ctx.log });
+      unwatch.push(
+        listAndWatch<Node>(ctx.service, NODES, (type, node) => {
+          const name = node.metadata.name as string;
+          if (type === 'DELETED') {
+            nodes.delete(name);
+            return;
+          }
+          const before = nodes.get(name);
+          nodes.set(name, node);
+          // Heartbeats that change neither taints, conditions' status nor the cordon flag are ignored.
+          const signature = (n: Node | undefined) =>
+            JSON.stringify([
+              n?.spec?.taints,
+              n?.spec?.unschedulable,
+              n?.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+            ]);
+          if (type === 'ADDED' || signature(before) !== signature(node)) queue?.add(`node:${name}`);
+        }),
+      );
+      unwatch.push(
+        listAndWatch<Pod>(ctx.service, PODS, (type, pod) => {
+          if (type !== 'DELETED' && hasNoExecute(pod.spec?.nodeName) && !isDeleting(pod)) {
+            queue?.add(`pod:${objectKey(pod)}`);
+          }
+        }),
+      );
+    },
+    stop() {
+      for (const u of unwatch.splice(0)) u();
+      queue?.shutDown();
+      context = undefined;
+    },
+  };
+}
