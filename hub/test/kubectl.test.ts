@@ -1,0 +1,252 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, podManifest } from './helpers/api-client.js';
+import { type HubProcess, startHubProcess } from './helpers/hub-process.js';
+
+/** The real kubectl 1.32 against a real hub process, with the kubeconfig the hub wrote. */
+
+let hub: HubProcess;
+let work: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function kubectl(args: string[], kubeconfig = hub.kubeconfigPath): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      'kubectl',
+      ['--cache-dir', join(work, 'cache'), ...args],
+      { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function manifest(name: string, text: string): string {
+  const path = join(work, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'peapod-kubectl-'));
+  hub = await startHubProcess();
+});
+
+afterAll(async () => {
+  await hub?.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('kubectl get', () => {
+  beforeAll(async () => {
+    await api(hub, 'POST', '/api/v1/namespaces', { body: { metadata: { name: 'other' } } });
+    await api(hub, 'POST', '/api/v1/namespaces/default/pods', { body: podManifest('get-web', { app: 'web' }) });
+    await api(hub, 'POST', '/api/v1/namespaces/other/pods', { body: podManifest('get-db', { app: 'db' }) });
+  });
+
+  it('prints the server-side table, -o wide, -A and -l', async () => {
+    const plain = await kubectl(['get', 'pods']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+    expect(plain.stdout).toMatch(/get-web\s+0\/1\s+Pending\s+0\s+\d+s/);
+    expect(plain.stdout).not.toContain('get-db');
+
+    const wide = await kubectl(['get', 'pods', '-o', 'wide']);
+    expect(wide.stdout).toMatch(
+      /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/,
+    );
+
+    const all = await kubectl(['get', 'po', '-A']);
+    expect(all.stdout).toMatch(/^NAMESPACE\s+NAME/);
+    expect(all.stdout).toMatch(/default\s+get-web/);
+    expect(all.stdout).toMatch(/other\s+get-db/);
+
+    const labelled = await kubectl(['get', 'pods', '-A', '-l', 'app=db', '--show-labels']);
+    expect(labelled.stdout).toContain('get-db');
+    expect(labelled.stdout).not.toContain('get-web');
+    expect(labelled.stdout).toMatch(/app=db/);
+  });
+
+  it('prints YAML and JSON objects', async () => {
+    const yaml = await kubectl(['get', 'pod', 'get-web', '-o', 'yaml']);
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toMatch(/^apiVersion: v1\nkind: Pod\n/);
+    expect(yaml.stdout).toContain('name: get-web');
+    const list = await kubectl(['get', 'pods', '-n', 'other', '-o', 'json']);
+    expect(JSON.parse(list.stdout).items[0].metadata.name).toBe('get-db');
+  });
+
+  it('gets namespaces, all, and reports NotFound and empty lists like Kubernetes', async () => {
+    const ns = await kubectl(['get', 'ns']);
+    expect(ns.stdout).toMatch(/default\s+Active/);
+    expect(ns.stdout).toMatch(/kube-system\s+Active/);
+    const all = await kubectl(['get', 'all']);
+    expect(all.stdout).toContain('pod/get-web');
+    const missing = await kubectl(['get', 'pod', 'nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Error from server (NotFound): pods "nope" not found');
+    const empty = await kubectl(['get', 'deployments', '-n', 'kube-public']);
+    expect(empty.stderr).toContain('No resources found in kube-public namespace.');
+  });
+
+  it('rejects a wrong token with the login message', async () => {
+    const { readFileSync } = await import('node:fs');
+    const bad = join(work, 'bad-kubeconfig.yaml');
+    writeFileSync(bad, readFileSync(hub.kubeconfigPath, 'utf8').replace(hub.token, 'not-the-token'));
+    const res = await kubectl(['get', 'pods'], bad);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+  });
+});
+
+describe('kubectl writes', () => {
+  it('apply -f twice: created, then configured through a strategic merge patch, then unchanged', async () => {
+    const text = (image: string, env: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: app
+        image: ${image}
+        env:
+${env}
+`;
+    const path = manifest(
+      'deploy.yaml',
+      text('localhost/edge-test/httpd:1', '        - {name: A, value: "1"}\n        - {name: B, value: "2"}'),
+    );
+    const first = await kubectl(['apply', '-f', path]);
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    expect(first.stdout.trim()).toBe('deployment.apps/web created');
+
+    manifest('deploy.yaml', text('localhost/edge-test/httpd:2', '        - {name: A, value: "1"}'));
+    const second = await kubectl(['apply', '-f', path]);
+    expect([second.code, second.stderr]).toEqual([0, '']);
+    expect(second.stdout.trim()).toBe('deployment.apps/web configured');
+    const stored = (await api(hub, 'GET', '/apis/apps/v1/namespaces/default/deployments/web')).body;
+    expect(stored.spec.template.spec.containers[0].image).toBe('localhost/edge-test/httpd:2');
+    expect(stored.spec.template.spec.containers[0].env).toEqual([{ name: 'A', value: '1' }]);
+    expect(stored.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).toContain('httpd:2');
+
+    const third = await kubectl(['apply', '-f', path]);
+    expect(third.stdout.trim()).toBe('deployment.apps/web unchanged');
+
+    const scaled = await kubectl(['scale', 'deployment', 'web', '--replicas=3']);
+    expect(scaled.stdout.trim()).toBe('deployment.apps/web scaled');
+    expect((await api(hub, 'GET', '/apis/apps/v1/namespaces/default/deployments/web')).body.spec.replicas).toBe(3);
+
+    const duplicate = await kubectl(['create', '-f', path]);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('Error from server (AlreadyExists): error when creating');
+    expect(duplicate.stderr).toContain('deployments.apps "web" already exists');
+  });
+
+  it('label, then delete', async () => {
+    const path = manifest(
+      'pod.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: labelled\nspec:\n  containers:\n  - name: app\n    image: localhost/edge-test/busybox:1\n',
+    );
+    expect((await kubectl(['apply', '-f', path])).stdout.trim()).toBe('pod/labelled created');
+    const label = await kubectl(['label', 'pod', 'labelled', 'tier=front']);
+    expect(label.stdout.trim()).toBe('pod/labelled labeled');
+    expect((await api(hub, 'GET', '/api/v1/namespaces/default/pods/labelled')).body.metadata.labels.tier).toBe('front');
+    const unlabel = await kubectl(['label', 'pod', 'labelled', 'tier-']);
+    expect(unlabel.stdout.trim()).toBe('pod/labelled unlabeled');
+    const deleted = await kubectl(['delete', 'pod', 'labelled']);
+    expect([deleted.code, deleted.stderr]).toEqual([0, '']);
+    expect(deleted.stdout.trim()).toBe('pod "labelled" deleted');
+    expect((await api(hub, 'GET', '/api/v1/namespaces/default/pods/labelled')).status).toBe(404);
+    const again = await kubectl(['delete', '-f', path]);
+    expect(again.stderr).toContain('Error from server (NotFound): error when deleting');
+  });
+
+  it('describe pod shows its events', async () => {
+    const pod = (await api(hub, 'POST', '/api/v1/namespaces/default/pods', { body: podManifest('described') })).body;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'described.1', namespace: 'default' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'described', uid: pod.metadata.uid, apiVersion: 'v1' },
+      reason: 'Scheduled',
+      message: 'Successfully assigned default/described to edge-1',
+      type: 'Normal',
+      source: { component: 'peapod-scheduler' },
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+    };
+    const other = {
+      ...event,
+      metadata: { name: 'other.1', namespace: 'default' },
+      involvedObject: { ...event.involvedObject, name: 'get-web', uid: 'x' },
+      reason: 'Elsewhere',
+    };
+    expect((await api(hub, 'POST', '/api/v1/namespaces/default/events', { body: event })).status).toBe(201);
+    expect((await api(hub, 'POST', '/api/v1/namespaces/default/events', { body: other })).status).toBe(201);
+    const res = await kubectl(['describe', 'pod', 'described']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Name:\s+described$/m);
+    expect(res.stdout).toMatch(
+      /Normal\s+Scheduled\s+\S+\s+peapod-scheduler\s+Successfully assigned default\/described to edge-1/,
+    );
+    expect(res.stdout).not.toContain('Elsewhere');
+  });
+});
+
+describe('kubectl get -w', () => {
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    if (child?.pid && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  });
+
+  it('prints the list, then live changes, and keeps watching', async () => {
+    await api(hub, 'POST', '/api/v1/namespaces/default/pods', { body: podManifest('watched-1') });
+    child = spawn('kubectl', ['--cache-dir', join(work, 'cache'), 'get', 'pods', '-w'], {
+      env: { ...process.env, KUBECONFIG: hub.kubeconfigPath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const waitFor = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`kubectl get -w never printed ${pattern}:\n${out}`)), 20_000);
+        const check = () => {
+          if (pattern.test(out)) {
+            clearTimeout(timer);
+            child?.stdout?.off('data', check);
+            resolve();
+          }
+        };
+        child?.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          check();
+        });
+        check();
+      });
+    await waitFor(/watched-1\s+0\/1\s+Pending/);
+    await api(hub, 'POST', '/api/v1/namespaces/default/pods', { body: podManifest('watched-2') });
+    await waitFor(/watched-2\s+0\/1\s+Pending/);
+    expect(child.exitCode).toBeNull();
+    process.kill(child.pid!, 'SIGTERM');
+  });
+});
