@@ -414,6 +414,21 @@ describe.concurrent('pod engine on podman', () => {
     await until('removed', () => removed.includes(pod.metadata.uid!));
   });
 
+  it('a missing image that cannot be pulled → ErrImagePull, then ImagePullBackOff', async () => {
+    const image = 'localhost/edge-test/nope:1';
+    const pod = apply(makePod([{ name: 'x', image, imagePullPolicy: 'IfNotPresent' }]));
+    const reasons = () => history(pod).map((h) => h.containerStatuses?.[0]?.state?.waiting?.reason);
+    await until('ImagePullBackOff', () => reasons().includes('ImagePullBackOff'));
+    const seen = reasons();
+    expect(seen.indexOf('ErrImagePull')).toBeGreaterThan(-1);
+    expect(seen.indexOf('ErrImagePull')).toBeLessThan(seen.indexOf('ImagePullBackOff'));
+    const waiting = history(pod).find((h) => h.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff')!;
+    expect(waiting.containerStatuses?.[0].state?.waiting?.message).toBe(`Back-off pulling image "${image}"`);
+    expect(waiting.phase).toBe('Pending');
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
   it('a pod with deletionTimestamp is terminated and reported removed', async () => {
     const pod = apply(makePod([busybox('app', 'exec sleep 600')]));
     await until('running', () => container(pod, 'app')?.state?.running);

@@ -66,6 +66,8 @@ export class ContainerRecord {
   /** Why the container is not running right now (back-off, image, config errors). */
   waiting?: { reason: string; message?: string };
   started = false;
+  /** The exited instance whose CrashLoopBackOff wait is scheduled (one event and timer per crash). */
+  backOffFor?: ContainerInstance;
   /** Restart without back-off (spec changed, adopted with another hash). */
   forceRestart = false;
   readonly probes = new Map<ProbeKind, ProbeRunner>();
@@ -129,7 +131,7 @@ export class ContainerRecord {
       ready: this.ready,
       restartCount: this.restartCount,
       image: this.spec.image,
-      imageID: c?.imageId ?? '',
+      imageID: imageIdOf(c?.imageId),
       started: this.running && this.started,
     };
     if (c) status.containerID = `${runtimeName}://${c.id}`;
@@ -144,4 +146,10 @@ function terminatedState(c: ContainerInstance, runtimeName: string): ContainerSt
   t.finishedAt = kubeTime(c.finishedAtMs ?? Date.now());
   t.containerID = `${runtimeName}://${c.id}`;
   return t;
+}
+
+/** Runtime image IDs are bare sha256 hex; Kubernetes shows them as `sha256:<hex>`. */
+function imageIdOf(id: string | undefined): string {
+  if (!id) return '';
+  return /^[0-9a-f]{64}$/.test(id) ? `sha256:${id}` : id;
 }

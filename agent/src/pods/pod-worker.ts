@@ -67,7 +67,6 @@ export class PodWorker {
   private startTime: string;
   private lastStatus?: PodStatus;
   private lastStatusJson = '';
-  private sandboxError?: string;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -117,7 +116,7 @@ export class PodWorker {
         const before = rec.hash;
         rec.spec = spec;
         rec.hash = new ContainerRecord(spec, rec.kind).hash;
-        if (before !== rec.hash) rec.forceRestart = true;
+        if (before !== rec.hash && rec.current?.state === 'running') rec.forceRestart = true;
       }
     }
     if (pod.metadata.deletionTimestamp) this.terminate(this.deletionGrace(pod));
@@ -254,16 +253,15 @@ export class PodWorker {
         hostNetwork: this.pod.spec.hostNetwork,
       });
       this.sandbox = { id: sb.id, ip: this.pod.spec.hostNetwork ? this.ctx.hostIP : sb.ip };
-      this.sandboxError = undefined;
       this.ctx.imageBackOff.reset(key);
       return true;
     } catch (err) {
-      this.sandboxError = errorText(err);
       this.ctx.event(
-        this.podEvent('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${this.sandboxError}`),
+        this.podEvent('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`),
       );
       this.ctx.imageBackOff.next(key, this.ctx.now());
-      this.after(this.ctx.imageBackOff.get(key));
+      // Come back while the back-off runs so the container shows ImagePullBackOff, like the kubelet.
+      this.after(Math.min(1000, this.ctx.imageBackOff.get(key) / 2));
       return false;
     }
   }
@@ -288,6 +286,8 @@ export class PodWorker {
     if (prev?.state === 'exited' && !rec.forceRestart) {
       const finishedAt = prev.finishedAtMs ?? this.ctx.now();
       if (this.ctx.crashBackOff.isInBackOffSince(key, finishedAt)) {
+        if (rec.backOffFor === prev) return; // already waiting, its timer is set
+        rec.backOffFor = prev;
         const delay = goDuration(this.ctx.crashBackOff.get(key));
         rec.waiting = {
           reason: 'CrashLoopBackOff',
@@ -428,7 +428,8 @@ export class PodWorker {
       rec.waiting = { reason: 'ErrImagePull', message };
       this.ctx.event(this.podEvent('Warning', 'Failed', message, rec.name));
       this.ctx.imageBackOff.next(key, this.ctx.now());
-      this.after(this.ctx.imageBackOff.get(key));
+      // Come back while the back-off runs so the container shows ImagePullBackOff, like the kubelet.
+      this.after(Math.min(1000, this.ctx.imageBackOff.get(key) / 2));
       return false;
     }
   }
@@ -617,7 +618,7 @@ export class PodWorker {
       if (before) claimed.add(before.id);
       rec.current = instanceFromInfo(newest, attemptOf(newest));
       if (before) rec.previous = instanceFromInfo(before, attemptOf(before));
-      if (newest.labels[LABELS.specHash] !== rec.hash) rec.forceRestart = true;
+      if (newest.labels[LABELS.specHash] !== rec.hash && newest.state === 'running') rec.forceRestart = true;
       if (rec.current.state === 'created') {
         await driver.removeContainer(newest.id).catch(() => undefined);
         rec.current = rec.previous;
@@ -649,7 +650,6 @@ export class PodWorker {
       kubeTime(this.ctx.now()),
     );
     const status: PodStatus = { phase, conditions };
-    if (this.sandboxError && !this.sandbox) status.message = this.sandboxError;
     status.hostIP = this.ctx.hostIP;
     status.hostIPs = [{ ip: this.ctx.hostIP }];
     if (this.sandbox?.ip) {
