@@ -367,18 +367,48 @@ describe('ResourceService: deletion', () => {
 
   it('a bound pod with finalizers needs both the node and the finalizers', () => {
     const { service } = setup();
+    // finalizers go first: the pod still waits for its node
     service.create(PODS, 'default', pod('a', { finalizers: ['example.com/hold'] }, { nodeName: 'n1' }));
     service.delete(PODS, 'default', 'a');
     service.mutate(PODS, 'default', 'a', (p) => ({ ...p, metadata: { ...p.metadata, finalizers: [] } }));
-    expect(service.get(PODS, 'default', 'a').metadata.deletionGracePeriodSeconds).toBe(30); // node not done yet
-    service.mutate(PODS, 'default', 'a', (p) => ({
-      ...p,
-      metadata: { ...p.metadata, finalizers: ['example.com/hold'] },
-    }));
-    const confirmed = service.delete(PODS, 'default', 'a', { gracePeriodSeconds: 0 });
-    expect(confirmed.metadata.deletionGracePeriodSeconds).toBe(0); // finalizer still there
-    service.mutate(PODS, 'default', 'a', (p) => ({ ...p, metadata: { ...p.metadata, finalizers: [] } }));
+    expect(service.get(PODS, 'default', 'a').metadata.deletionGracePeriodSeconds).toBe(30);
+    service.delete(PODS, 'default', 'a', { gracePeriodSeconds: 0 });
     expect(apiError(() => service.get(PODS, 'default', 'a')).code).toBe(404);
+    // the node goes first: the pod waits for its finalizers
+    service.create(PODS, 'default', pod('b', { finalizers: ['example.com/hold'] }, { nodeName: 'n1' }));
+    service.delete(PODS, 'default', 'b');
+    const confirmed = service.delete(PODS, 'default', 'b', { gracePeriodSeconds: 0 });
+    expect(confirmed.metadata.deletionGracePeriodSeconds).toBe(0);
+    expect(confirmed.metadata.finalizers).toEqual(['example.com/hold']);
+    service.mutate(PODS, 'default', 'b', (p) => ({ ...p, metadata: { ...p.metadata, finalizers: [] } }));
+    expect(apiError(() => service.get(PODS, 'default', 'b')).code).toBe(404);
+  });
+
+  it('forbids adding finalizers once deletion started', () => {
+    const { service } = setup();
+    service.create(REPLICASETS, 'default', { ...replicaSet('web'), metadata: { name: 'web', finalizers: ['a/b'] } });
+    service.delete(REPLICASETS, 'default', 'web');
+    const error = apiError(() =>
+      service.mutate(REPLICASETS, 'default', 'web', (rs) => ({
+        ...rs,
+        metadata: { ...rs.metadata, finalizers: ['a/b', 'c/d'] },
+      })),
+    );
+    expect(error.code).toBe(422);
+    expect(error.message).toBe(
+      'ReplicaSet.apps "web" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"c/d"}',
+    );
+  });
+
+  it('validates on create and update (immutable fields)', () => {
+    const { service } = setup();
+    expect(apiError(() => service.create(PODS, 'default', pod('Bad_Name'))).code).toBe(422);
+    const created = service.create(PODS, 'default', pod('a'));
+    const error = apiError(() =>
+      service.update(PODS, 'default', { ...created, spec: { ...created.spec, nodeName: 'elsewhere', containers: [] } }),
+    );
+    expect(error.code).toBe(422);
+    expect(error.reason).toBe('Invalid');
   });
 
   it('Orphan strips the owner reference from dependents and deletes the owner', () => {

@@ -50,6 +50,9 @@ export class NamespaceTerminator {
   private readonly unsubscribe: (() => void)[] = [];
   private readonly scheduled = new Set<string>();
   private readonly running = new Set<string>();
+  /** Namespaces with a deletionTimestamp: only deletions in these are of interest. */
+  private readonly terminating = new Set<string>();
+  private stopped = false;
 
   constructor(
     private readonly store: ObjectStore,
@@ -59,9 +62,9 @@ export class NamespaceTerminator {
   start(): void {
     this.unsubscribe.push(
       this.store.watch(NAMESPACES, {}, (event) => {
-        if (event.type !== 'DELETED' && event.object.metadata.deletionTimestamp) {
-          this.schedule(event.object.metadata.name as string);
-        }
+        const name = event.object.metadata.name as string;
+        if (event.type === 'DELETED') this.terminating.delete(name);
+        else if (event.object.metadata.deletionTimestamp) this.schedule(name);
       }),
     );
     for (const type of NAMESPACED_TYPES) {
@@ -79,15 +82,17 @@ export class NamespaceTerminator {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
   }
 
   schedule(namespace: string): void {
+    this.terminating.add(namespace);
     if (this.scheduled.has(namespace) || this.running.has(namespace)) return;
     this.scheduled.add(namespace);
     queueMicrotask(() => {
       this.scheduled.delete(namespace);
-      this.terminate(namespace);
+      if (!this.stopped) this.terminate(namespace);
     });
   }
 
@@ -95,7 +100,10 @@ export class NamespaceTerminator {
     this.running.add(name);
     try {
       const namespace = this.store.get(NAMESPACES, undefined, name);
-      if (!namespace?.metadata.deletionTimestamp) return;
+      if (!namespace?.metadata.deletionTimestamp) {
+        this.terminating.delete(name);
+        return;
+      }
       for (const type of NAMESPACED_TYPES) {
         for (const object of this.store.list(type, { namespace: name }).items) {
           if (object.metadata.deletionTimestamp) continue; // already on its way out

@@ -7,6 +7,7 @@ import {
   applyDefaults,
   assertValid,
   badRequest,
+  invalid,
   isApiError,
   notFound,
 } from '@peapod/core';
@@ -60,11 +61,7 @@ class StoreBackedService implements LocalResourceService {
     const object = bodyOf(type, input);
     const scope = resolveNamespace(type, namespace, object);
     applyDefaults(object);
-    const generateName = !object.metadata.name ? object.metadata.generateName : undefined;
-    // Validate the name a generated one will look like; the store draws the real one.
-    if (generateName) object.metadata.name = generateObjectName(generateName);
-    assertValid(object);
-    if (generateName) delete object.metadata.name;
+    assertValid(object); // a generateName is validated masked; the store draws the name
     assertNamespaceAcceptsNewObjects(this.store, type, scope, object.metadata.name);
     prepareForCreate(type, object);
     if (options.dryRun) return this.dryRunCreate(type, scope, object);
@@ -101,6 +98,7 @@ class StoreBackedService implements LocalResourceService {
     const keepStatus = type.subresources.includes('status');
     if (keepStatus) object.status = old.status;
     assertValid(object, old);
+    assertNoNewFinalizersWhileDeleting(type, object, old);
     if (options.dryRun)
       return { ...object, metadata: { ...object.metadata, resourceVersion: old.metadata.resourceVersion } };
     const stored = this.store.update(type, object, { keepStatus });
@@ -186,6 +184,27 @@ function bodyOf(type: ResourceType, input: KubeObject): KubeObject {
   object.kind = type.kind;
   if (!object.metadata || typeof object.metadata !== 'object' || Array.isArray(object.metadata)) object.metadata = {};
   return object;
+}
+
+/** After deletion started, finalizers may only be removed (apiserver ValidateObjectMetaUpdate). */
+function assertNoNewFinalizersWhileDeleting(type: ResourceType, object: KubeObject, old: KubeObject): void {
+  if (!old.metadata.deletionTimestamp) return;
+  const before = new Set(old.metadata.finalizers ?? []);
+  const added = (object.metadata.finalizers ?? []).filter((f) => !before.has(f));
+  if (added.length === 0) return;
+  const list = added.map((f) => JSON.stringify(f)).join(', ');
+  throw invalid(
+    type.kind,
+    object.metadata.name ?? '',
+    [
+      {
+        reason: 'FieldValueForbidden',
+        field: 'metadata.finalizers',
+        message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${list}}`,
+      },
+    ],
+    type.group,
+  );
 }
 
 function copyDeletionFields(from: KubeObject, to: KubeObject): void {

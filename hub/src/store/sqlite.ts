@@ -69,7 +69,8 @@ export class SqliteStore implements ObjectStore {
   private readonly watchers = new WatcherSet();
   /** Coalesced (not yet on disk) objects by key: newest JSON. */
   private readonly overlay = new Map<string, string>();
-  private readonly flushTimer: NodeJS.Timeout;
+  private readonly flushDelayMs: number;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly stats: StoreWriteStats = {
     transactions: 0,
     rowsWritten: 0,
@@ -127,9 +128,7 @@ export class SqliteStore implements ObjectStore {
       { maxEvents: options.changeLogMaxEvents ?? 10_000, maxBytes: options.changeLogMaxBytes ?? 32 * 1024 * 1024 },
       this.rv,
     );
-    const flushMs = (options.heartbeatFlushSeconds ?? 300) * 1000;
-    this.flushTimer = setInterval(() => this.flush(), flushMs);
-    this.flushTimer.unref();
+    this.flushDelayMs = (options.heartbeatFlushSeconds ?? 300) * 1000;
   }
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -227,6 +226,7 @@ export class SqliteStore implements ObjectStore {
         const json = JSON.stringify(next);
         this.overlay.set(key, json);
         this.stats.coalescedWrites++;
+        this.armFlush();
         this.commitChange({ rv, type: 'MODIFIED', resource, namespace, json, previousJson: current.json });
         return JSON.parse(json) as KubeObject;
       }
@@ -283,6 +283,8 @@ export class SqliteStore implements ObjectStore {
 
   /** Writes coalesced heartbeat objects to disk now (also runs every `heartbeatFlushSeconds` and on close). */
   flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.closed || this.overlay.size === 0) return;
     const pending = [...this.overlay];
     this.db.transaction(() => {
@@ -318,12 +320,25 @@ export class SqliteStore implements ObjectStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    clearInterval(this.flushTimer);
     this.watchers.clear();
     this.db.close();
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** A timer only while something waits in memory: an idle hub never wakes up for this. */
+  private armFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      try {
+        this.flush();
+      } catch (error) {
+        console.error('peapod store: flushing heartbeats failed; retrying later', error);
+        this.armFlush();
+      }
+    }, this.flushDelayMs);
+    this.flushTimer.unref();
+  }
 
   private read(type: ResourceType, namespace: string, name: string): Current | undefined {
     const resource = resourceKey(type);
