@@ -552,6 +552,8 @@ export function createDeploymentController(): HubComponent {
       return;
     }
     syncPausedCondition(ctx, d);
+    // Decide on settled ReplicaSet statuses only: their next status write brings us back here.
+    if (rss.some((rs) => (rs.status?.observedGeneration ?? 0) < (rs.metadata.generation ?? 0))) return;
     if (d.spec.paused || isScalingEvent(d, rss)) {
       syncScale(ctx, d, rss);
       return;

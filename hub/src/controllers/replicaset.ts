@@ -108,7 +108,8 @@ export function createReplicaSetController(): HubComponent {
     return owned;
   };
 
-  const createPods = (ctx: HubContext, rs: ReplicaSet, count: number) => {
+  const createPods = (ctx: HubContext, rs: ReplicaSet, count: number): Pod[] => {
+    const created: Pod[] = [];
     let remaining = Math.min(count, BURST_REPLICAS);
     let batch = SLOW_START_INITIAL_BATCH;
     while (remaining > 0) {
@@ -118,6 +119,7 @@ export function createReplicaSetController(): HubComponent {
           const pod = ctx.service.create(PODS, rs.metadata.namespace, podFromTemplate(rs), {
             fieldManager: REPLICASET_CONTROLLER,
           });
+          created.push(pod as Pod);
           recorder?.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
         } catch (error) {
           recorder?.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(error as Error).message}`);
@@ -127,6 +129,7 @@ export function createReplicaSetController(): HubComponent {
       remaining -= size;
       batch *= 2;
     }
+    return created;
   };
 
   const deletePods = (ctx: HubContext, rs: ReplicaSet, pods: Pod[]) => {
@@ -155,16 +158,19 @@ export function createReplicaSetController(): HubComponent {
     if (!selector) return;
     const pods = ctx.service.list(PODS, { namespace }).items as Pod[];
     const owned = claimPods(ctx, rs, selector, pods);
-    const active = owned.filter(isPodActive);
+    let active = owned.filter(isPodActive);
     const desired = rs.spec.replicas ?? 1;
     if (!isDeleting(rs) && rs.spec.template) {
       const diff = active.length - desired;
-      if (diff < 0) createPods(ctx, rs, -diff);
+      if (diff < 0) active = [...active, ...createPods(ctx, rs, -diff)];
       else if (diff > 0) {
         const victims = rankForDeletion(active, { nodeHealthy: (n) => !unhealthyNodes.has(n) }).slice(0, diff);
         deletePods(ctx, rs, victims);
+        active = active.filter((p) => !victims.includes(p));
       }
     }
+    // Status describes the pods as they are after this sync, so a status with the current
+    // observedGeneration never over-counts (the Deployment controller relies on that).
     writeStatus(ctx, rs, active);
   };
 
