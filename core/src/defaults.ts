@@ -4,7 +4,7 @@
  * re-serialised canonically (`0.5` → `500m`, `1024Mi` → `1Gi`); invalid quantities are left for
  * validation to report.
  */
-import { canonicalizeQuantity } from './quantities.js';
+import { canonicalizeQuantity, isValidQuantity } from './quantities.js';
 import type {
   Container,
   Deployment,
@@ -99,7 +99,10 @@ function defaultRequestsFromLimits(c: Container): void {
   const limits = c?.resources?.limits;
   if (!limits || typeof limits !== 'object') return;
   c.resources!.requests ??= {};
-  for (const [k, v] of Object.entries(limits)) c.resources!.requests[k] ??= v;
+  for (const [k, v] of Object.entries(limits)) {
+    // A bad limit is reported once, on the limit, not again on a copied request.
+    if (isValidQuantity(String(v))) c.resources!.requests[k] ??= v;
+  }
 }
 
 /** Adds the `not-ready`/`unreachable` NoExecute tolerations (300 s) unless the pod has them. */
