@@ -4,4 +4,5 @@ export * from './runtime/driver.js';
 export * from './runtime/errors.js';
 export * from './runtime/podman.js';
 export * from './runtime/docker.js';
+export * from './agent.js';
 export * from './runtime/index.js';

@@ -35,8 +35,8 @@ export function validateNode(errs: FieldErrors, node: Json, validateName: NameVa
   }
   const status = node.status;
   if (status !== undefined && status !== null && errs.isObject('status', status)) {
-    validateResourceList(errs, 'status.capacity', status.capacity);
-    validateResourceList(errs, 'status.allocatable', status.allocatable);
+    validateResourceList(errs, 'status.capacity', status.capacity, 'node');
+    validateResourceList(errs, 'status.allocatable', status.allocatable, 'node');
   }
 }
 

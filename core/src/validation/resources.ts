@@ -9,24 +9,30 @@ const isNative = (name: string): boolean => !name.includes('/') || name.startsWi
 const isHugePages = (name: string): boolean => name.startsWith('hugepages-');
 const overcommitAllowed = (name: string): boolean => isNative(name) && !isHugePages(name);
 
-function validateResourceName(errs: FieldErrors, path: string, name: string): void {
+function validateResourceName(errs: FieldErrors, path: string, name: string, scope: 'container' | 'node'): void {
   const msgs = isQualifiedName(name);
   if (msgs.length) {
     errs.invalidEach(path, name, msgs);
     return;
   }
-  if (isNative(name) && !NATIVE.includes(name) && !isHugePages(name)) {
+  // Node capacity also carries `pods` (kk-val `ValidateNodeResources` has no container-only check).
+  if (scope === 'container' && isNative(name) && !NATIVE.includes(name) && !isHugePages(name)) {
     errs.invalid(path, name, 'must be a standard resource for containers');
   }
 }
 
 /** Parses every quantity of a list, reporting bad ones; returns the parsed values by name. */
-export function validateResourceList(errs: FieldErrors, path: string, list: unknown): Map<string, ParsedQuantity> {
+export function validateResourceList(
+  errs: FieldErrors,
+  path: string,
+  list: unknown,
+  scope: 'container' | 'node' = 'container',
+): Map<string, ParsedQuantity> {
   const parsed = new Map<string, ParsedQuantity>();
   if (list === undefined || list === null || !errs.isObject(path, list)) return parsed;
   for (const [name, raw] of Object.entries(list)) {
     const p = `${path}[${name}]`;
-    validateResourceName(errs, p, name);
+    validateResourceName(errs, p, name, scope);
     const text = typeof raw === 'number' ? String(raw) : raw;
     if (typeof text !== 'string') {
       errs.invalid(p, raw, 'must be a quantity');

@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Pod } from '@peapod/core';
+import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmware-profiles';
+import type { AgentConfig } from './config.js';
+import { NodeReporter } from './node/reporter.js';
+import { createPodManager } from './pods/manager.js';
+import type { PodManager } from './pods/types.js';
+import { DockerDriver } from './runtime/docker.js';
+import type { RuntimeDriver } from './runtime/driver.js';
+import { PodmanDriver } from './runtime/podman.js';
+import { joinHub, readCredential, type StoredCredential, writeCredential } from './transport/join.js';
+import { AgentTransport, type TransportLogger } from './transport/mqtt-transport.js';
+import { RequestHandler } from './transport/request-handler.js';
+
+export const AGENT_VERSION = 'v0.1.0-peapod';
+
+export interface AgentLogger extends TransportLogger {
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface AgentOptions extends Partial<AgentConfig> {
+  hub: string;
+  nodeName: string;
+  dataDir: string;
+  /** Injected runtime (tests, the fleet simulator); default from `runtime`. */
+  driver?: RuntimeDriver;
+  /** Injected pod engine; default createPodManager over the driver. */
+  podManager?: PodManager;
+  log?: AgentLogger;
+  /**
+   * Offline-autonomy hooks (issue 8): `initialDesired` runs before the hub is reached (pods from the
+   * local cache); `desiredChanged` sees every complete desired set the hub sends.
+   */
+  hooks?: {
+    initialDesired?(): Pod[] | undefined;
+    desiredChanged?(pods: Pod[]): void;
+  };
+}
+
+export interface AgentHandle {
+  nodeName: string;
+  profile: FirmwareProfile;
+  transport: AgentTransport;
+  podManager: PodManager;
+  /** Stops the agent; containers keep running (agent shutdown ≠ pod deletion). */
+  stop(): Promise<void>;
+}
+
+export function consoleLogger(prefix = 'agent'): AgentLogger {
+  const write = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, component: prefix, message, ...fields })}\n`,
+    );
+  return { info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** Uses the stored credential, else a pre-provisioned password, else joins with the token (once). */
+async function credentialFor(options: AgentOptions, caPem: string | undefined): Promise<StoredCredential> {
+  const stored = readCredential(options.dataDir);
+  if (stored) {
+    if (stored.nodeName !== options.nodeName)
+      throw new Error(
+        `this device joined as "${stored.nodeName}"; remove ${options.dataDir}/credential.json to join as "${options.nodeName}"`,
+      );
+    return stored;
+  }
+  const password =
+    options.password ?? (options.passwordFile ? readFileSync(options.passwordFile, 'utf8').trim() : undefined);
+  if (password)
+    return { nodeName: options.nodeName, username: `node:${options.nodeName}`, password, url: options.hub, caPem };
+  if (!options.token) throw new Error('first start: --token is required to join the hub');
+  const credential = await joinHub({ url: options.hub, token: options.token, nodeName: options.nodeName, caPem });
+  writeCredential(options.dataDir, credential);
+  return credential;
+}
+
+function createDriver(options: AgentOptions): RuntimeDriver {
+  if (options.runtime === 'docker')
+    return new DockerDriver({
+      socketPath: process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') || '/var/run/docker.sock',
+    });
+  return new PodmanDriver({ containersConf: options.containersConf });
+}
+
+/**
+ * The agent's composition root: profile → credential → runtime driver → pod manager → MQTT
+ * transport, wired so the hub's desired set drives the pod manager and everything the pod manager
+ * observes flows back to the hub.
+ */
+export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
+  const log = options.log ?? consoleLogger(`agent/${options.nodeName}`);
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const profile = options.profile ? loadProfile(options.profile) : detectProfile();
+  const configuredCa = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
+  const credential = await credentialFor(options, configuredCa);
+
+  const driver = options.driver ?? createDriver(options);
+  const reporter = new NodeReporter({
+    dataDir: options.dataDir,
+    profile,
+    labels: options.labels,
+    taints: options.taints,
+    nodeIP: options.nodeIP,
+    runtimeVersion: async () => `${driver.name}://${await driver.version()}`,
+    agentVersion: AGENT_VERSION,
+  });
+  const info = await reporter.deviceInfo();
+  const hostIP = info.addresses.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
+  const podManager =
+    options.podManager ?? createPodManager({ driver, nodeName: options.nodeName, hostIP, dataDir: options.dataDir });
+  await podManager.start();
+  const cached = options.hooks?.initialDesired?.();
+  if (cached) podManager.sync(cached);
+
+  const transport = new AgentTransport({
+    url: options.hub,
+    nodeName: options.nodeName,
+    password: credential.password,
+    caPem: configuredCa ?? credential.caPem,
+    keepaliveSeconds: options.keepaliveSeconds,
+    log,
+  });
+  const requests = new RequestHandler(podManager, (r) => transport.respond(r));
+  const unsubscribe = [
+    podManager.onStatus((update) => void transport.publishPodStatus([update])),
+    podManager.onRemoved((pod) => void transport.publishRemoved([pod])),
+  ];
+  transport.onDesired((pods) => {
+    options.hooks?.desiredChanged?.(pods);
+    podManager.sync(pods);
+  });
+  transport.onRequest((request) => requests.handle(request));
+  transport.onConnect(() => {
+    reporter
+      .registration()
+      .then((report) => transport.publishNodeReport(report))
+      .then(() => transport.publishPodStatus(podManager.statuses()))
+      .catch((err) => log.error('registration failed', { error: String(err) }));
+  });
+
+  const heartbeatMs = (options.heartbeatSeconds ?? profile.heartbeatIntervalSeconds) * 1000;
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (!transport.connected || beating) return; // heartbeats are not queued while offline
+    beating = true;
+    reporter
+      .heartbeat()
+      .then((report) => transport.publishNodeReport(report))
+      .catch((err) => log.warn('heartbeat failed', { error: String(err) }))
+      .finally(() => {
+        beating = false;
+      });
+  }, heartbeatMs);
+
+  transport.start();
+  log.info('agent started', { node: options.nodeName, profile: profile.name, hub: options.hub });
+
+  return {
+    nodeName: options.nodeName,
+    profile,
+    transport,
+    podManager,
+    async stop() {
+      clearInterval(heartbeat);
+      for (const u of unsubscribe) u();
+      await transport.stop();
+      await podManager.stop();
+    },
+  };
+}
+
+export {
+  type AgentConfig,
+  brokerUrl,
+  DEFAULT_AGENT_DATA_DIR,
+  parseAgentFlags,
+  parseLabels,
+  parseTaints,
+} from './config.js';
+export { joinHub, readCredential } from './transport/join.js';
+export { AgentTransport } from './transport/mqtt-transport.js';

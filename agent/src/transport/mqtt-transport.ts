@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import {
+  decodeDesiredIndex,
+  decodeDesiredPod,
+  decodeProxyRequest,
+  encode,
+  nodeUsername,
+  type Pod,
+  type PodRemovedReport,
+  type PodStatusEntry,
+  PROTOCOL_VERSION,
+  type ProxyRequest,
+  type ProxyResponse,
+  parseNodeTopic,
+  topics,
+  type WillMessage,
+} from '@peapod/core';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { NodeReportBody } from '../node/reporter.js';
+import { DesiredSetAssembler } from './desired-set.js';
+
+export interface TransportLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface TransportOptions {
+  /** `mqtts://host:8883` or `wss://host:8443/mqtt` (or plain `mqtt://` / `ws://` for labs). */
+  url: string;
+  nodeName: string;
+  password: string;
+  /** CA certificate (PEM) the broker's certificate must chain to. */
+  caPem?: string;
+  /** MQTT keepalive in seconds (broker notices a dead link after 1.5×); default 15. */
+  keepaliveSeconds?: number;
+  /** First reconnect delay; doubles up to maxReconnectMs. Defaults 1 s and 30 s. */
+  reconnectMs?: number;
+  maxReconnectMs?: number;
+  log: TransportLogger;
+}
+
+/**
+ * The agent's MQTT link: persistent session (clean=false, client id = username) so QoS 1 messages
+ * queue while it is away, a Last Will that tells the hub when the link dies, reconnection with
+ * exponential back-off, and the node's own topics only.
+ */
+export class AgentTransport {
+  /** Random per process; lets the hub tell a stale Last Will from the current connection's. */
+  readonly instance = randomBytes(8).toString('hex');
+  private connection = 0;
+  private client?: MqttClient;
+  private readonly assembler = new DesiredSetAssembler();
+  private readonly desiredListeners: ((pods: Pod[]) => void)[] = [];
+  private readonly requestListeners: ((request: ProxyRequest) => void)[] = [];
+  private readonly connectListeners: (() => void)[] = [];
+  private reconnectDelay: number;
+
+  constructor(private readonly options: TransportOptions) {
+    this.reconnectDelay = options.reconnectMs ?? 1000;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** The complete desired set, each time it changes (hook for the offline cache, issue 8). */
+  onDesired(listener: (pods: Pod[]) => void): void {
+    this.desiredListeners.push(listener);
+  }
+
+  onRequest(listener: (request: ProxyRequest) => void): void {
+    this.requestListeners.push(listener);
+  }
+
+  /** Every (re)connection: the place to register and resend full status. */
+  onConnect(listener: () => void): void {
+    this.connectListeners.push(listener);
+  }
+
+  start(): void {
+    const { options } = this;
+    const node = options.nodeName;
+    const clientOptions: IClientOptions = {
+      clientId: nodeUsername(node),
+      username: nodeUsername(node),
+      password: options.password,
+      clean: false,
+      protocolVersion: 4,
+      keepalive: options.keepaliveSeconds ?? 15,
+      reconnectPeriod: this.reconnectDelay,
+      connectTimeout: 10_000,
+      ca: options.caPem,
+      rejectUnauthorized: true,
+      will: { topic: topics.will(node), payload: this.willPayload(), qos: 1, retain: false },
+    };
+    const client = connect(options.url, clientOptions);
+    this.client = client;
+    client.on('connect', () => {
+      this.reconnectDelay = options.reconnectMs ?? 1000;
+      client.options.reconnectPeriod = this.reconnectDelay;
+      options.log.info('mqtt: connected', { url: options.url, connection: this.connection });
+      // Subscribing again on every connect makes the broker resend the retained desired state.
+      client.subscribe([topics.desiredAll(node), topics.requests(node)], { qos: 1 }, (err) => {
+        if (err) options.log.warn('mqtt: subscribe failed', { error: err.message });
+      });
+      for (const l of this.connectListeners) l();
+    });
+    client.on('close', () => {
+      // Back-off with jitter; the Last Will of the next connection carries the next counter.
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, options.maxReconnectMs ?? 30_000);
+      client.options.reconnectPeriod = Math.round(this.reconnectDelay * (0.8 + Math.random() * 0.4));
+    });
+    client.on('reconnect', () => {
+      this.connection += 1;
+      if (client.options.will) client.options.will.payload = this.willPayload();
+    });
+    client.on('error', (err) => options.log.warn('mqtt: connection error', { error: err.message }));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  private willPayload(): Buffer {
+    const will: WillMessage = { v: PROTOCOL_VERSION, instance: this.instance, connection: this.connection };
+    return encode(will);
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const parsed = parseNodeTopic(topic);
+    if (!parsed || parsed.node !== this.options.nodeName) return;
+    try {
+      let set: Pod[] | undefined;
+      if (parsed.kind === 'desired-index') set = this.assembler.applyIndex(decodeDesiredIndex(payload));
+      else if (parsed.kind === 'desired-pod')
+        set = this.assembler.applyPod(parsed.id!, payload.length === 0 ? undefined : decodeDesiredPod(payload));
+      else if (parsed.kind === 'requests') {
+        const request = decodeProxyRequest(payload);
+        for (const l of this.requestListeners) l(request);
+      }
+      if (set) for (const l of this.desiredListeners) l(set);
+    } catch (err) {
+      this.options.log.warn('mqtt: message dropped', { topic, error: String(err) });
+    }
+  }
+
+  private publish(topic: string, body: object, qos: 0 | 1 = 1): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.resolve();
+    return new Promise((resolve) =>
+      client.publish(topic, encode({ v: PROTOCOL_VERSION, ...body }), { qos }, (err) => {
+        if (err) this.options.log.warn('mqtt: publish failed', { topic, error: err.message });
+        resolve();
+      }),
+    );
+  }
+
+  publishNodeReport(report: NodeReportBody): Promise<void> {
+    return this.publish(topics.nodeStatus(this.options.nodeName), {
+      ...report,
+      instance: this.instance,
+      connection: this.connection,
+      sentAt: Date.now(),
+    });
+  }
+
+  publishPodStatus(updates: PodStatusEntry[]): Promise<void> {
+    if (updates.length === 0) return Promise.resolve();
+    return this.publish(topics.podStatus(this.options.nodeName), { instance: this.instance, updates });
+  }
+
+  publishRemoved(pods: PodRemovedReport['pods']): Promise<void> {
+    return this.publish(topics.podRemoved(this.options.nodeName), { pods });
+  }
+
+  respond(response: Omit<ProxyResponse, 'v'>): Promise<void> {
+    return this.publish(topics.response(this.options.nodeName, response.id), response);
+  }
+
+  /** Clean disconnect (no Last Will): the hub notices the silence after its grace period. */
+  async stop(): Promise<void> {
+    await this.client?.endAsync();
+  }
+}

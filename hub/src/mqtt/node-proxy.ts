@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import {
+  encode,
+  internalError,
+  PROTOCOL_VERSION,
+  type ProxyRequest,
+  type ProxyResponse,
+  serviceUnavailable,
+  topics,
+} from '@peapod/core';
+import type {
+  ExecHandlers,
+  ExecRequest,
+  ExecSession,
+  LogRequest,
+  NodeProxy,
+  PodMetrics,
+  PodRef,
+} from '../api/node-proxy.js';
+import type { Logger } from '../component.js';
+import type { MessageBus } from './bus.js';
+
+interface PendingRequest {
+  node: string;
+  nextSeq: number;
+  onResponse(response: ProxyResponse): void;
+  timer?: NodeJS.Timeout;
+}
+
+type RequestBody = ProxyRequest extends infer R ? (R extends ProxyRequest ? Omit<R, 'v' | 'id'> : never) : never;
+
+/**
+ * NodeProxy over MQTT: a request goes to `…/node:<n>/requests` (QoS 0: a request for an offline
+ * node is not queued for hours, it times out); the agent answers with numbered chunks on
+ * `…/node:<n>/responses/<id>` ending with `end` or `error`.
+ */
+export class MqttNodeProxy implements NodeProxy {
+  private readonly pending = new Map<string, PendingRequest>();
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly log: Logger,
+    /** How long to wait for the first answer of a node. */
+    private readonly answerTimeoutMs = 10_000,
+  ) {}
+
+  /** Called by the bridge for every message on a response topic. */
+  handleResponse(nodeName: string, response: ProxyResponse): void {
+    const request = this.pending.get(response.id);
+    if (!request || request.node !== nodeName) {
+      this.log.debug('mqtt: response for an unknown request dropped', { node: nodeName, id: response.id });
+      return;
+    }
+    clearTimeout(request.timer);
+    request.timer = undefined;
+    if (response.seq !== request.nextSeq)
+      this.log.warn('mqtt: response chunk out of order', { node: nodeName, id: response.id, seq: response.seq });
+    request.nextSeq = response.seq + 1;
+    request.onResponse(response);
+  }
+
+  /** Fails every request still waiting (hub shutdown). */
+  close(): void {
+    for (const [id, request] of this.pending) {
+      clearTimeout(request.timer);
+      request.onResponse({ v: PROTOCOL_VERSION, id, seq: request.nextSeq, type: 'error', error: 'hub shutting down' });
+    }
+    this.pending.clear();
+  }
+
+  private send(node: string, body: RequestBody, onResponse: (r: ProxyResponse) => void, onTimeout: () => void): string {
+    const id = randomBytes(8).toString('hex');
+    const request: PendingRequest = { node, nextSeq: 0, onResponse };
+    request.timer = setTimeout(() => {
+      this.pending.delete(id);
+      onTimeout();
+    }, this.answerTimeoutMs);
+    this.pending.set(id, request);
+    const message = { v: PROTOCOL_VERSION, id, ...body } as ProxyRequest;
+    this.bus.publish(topics.requests(node), encode(message), { qos: 0 }).catch((err) => {
+      this.log.error('mqtt: sending request failed', { node, error: String(err) });
+    });
+    return id;
+  }
+
+  private cancel(node: string, id: string): void {
+    if (!this.pending.delete(id)) return;
+    void this.bus.publish(topics.requests(node), encode({ v: PROTOCOL_VERSION, id, kind: 'cancel' }), { qos: 0 });
+  }
+
+  private unreachable(node: string) {
+    return serviceUnavailable(`node "${node}" did not answer within ${Math.round(this.answerTimeoutMs / 1000)}s`);
+  }
+
+  logs(
+    nodeName: string,
+    pod: PodRef,
+    request: LogRequest,
+    onChunk: (data: Buffer) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return resolve();
+      const id = this.send(
+        nodeName,
+        { kind: 'logs', pod, ...request },
+        (r) => {
+          if (r.type === 'data' && r.data) onChunk(Buffer.from(r.data, 'base64'));
+          else if (r.type === 'end' || r.type === 'error') {
+            this.pending.delete(id);
+            signal?.removeEventListener('abort', onAbort);
+            if (r.type === 'end') resolve();
+            else reject(internalError(r.error ?? 'log stream failed'));
+          }
+        },
+        () => reject(this.unreachable(nodeName)),
+      );
+      const onAbort = () => {
+        this.cancel(nodeName, id);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async exec(nodeName: string, pod: PodRef, request: ExecRequest, handlers: ExecHandlers): Promise<ExecSession> {
+    let finished = false;
+    const finish = (exitCode: number, error?: string) => {
+      if (finished) return;
+      finished = true;
+      handlers.onExit(exitCode, error);
+    };
+    const id = this.send(
+      nodeName,
+      { kind: 'exec', pod, container: request.container, command: request.command },
+      (r) => {
+        if (r.type === 'stdout' && r.data) handlers.onStdout(Buffer.from(r.data, 'base64'));
+        else if (r.type === 'stderr' && r.data) handlers.onStderr(Buffer.from(r.data, 'base64'));
+        else if (r.type === 'end') {
+          this.pending.delete(id);
+          finish(r.exitCode ?? 0);
+        } else if (r.type === 'error') {
+          this.pending.delete(id);
+          finish(r.exitCode ?? 1, r.error ?? 'exec failed');
+        }
+      },
+      () => finish(1, this.unreachable(nodeName).message),
+    );
+    // The agent runs the command to completion (PodManager.exec); stdin and resize are not relayed.
+    return {
+      writeStdin: () => {},
+      closeStdin: () => {},
+      resize: () => {},
+      abort: () => {
+        this.cancel(nodeName, id);
+        finish(137, 'aborted');
+      },
+    };
+  }
+
+  podMetrics(nodeName: string): Promise<PodMetrics[]> {
+    return new Promise((resolve, reject) => {
+      const id = this.send(
+        nodeName,
+        { kind: 'metrics' },
+        (r) => {
+          this.pending.delete(id);
+          if (r.type === 'metrics') resolve(r.metrics ?? []);
+          else reject(internalError(r.error ?? 'metrics request failed'));
+        },
+        () => reject(this.unreachable(nodeName)),
+      );
+    });
+  }
+}
