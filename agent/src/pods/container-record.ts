@@ -68,6 +68,8 @@ export class ContainerRecord {
   started = false;
   /** The exited instance whose CrashLoopBackOff wait is scheduled (one event and timer per crash). */
   backOffFor?: ContainerInstance;
+  /** A failed start step (image, config, create) is retried at this time (agent clock, ms). */
+  retryAt?: number;
   /** Restart without back-off (spec changed, adopted with another hash). */
   forceRestart = false;
   readonly probes = new Map<ProbeKind, ProbeRunner>();

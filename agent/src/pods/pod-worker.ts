@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { type Container, type LifecycleHandler, type Pod, type PodStatus, qosClass } from '@peapod/core';
+import { type Container, type LifecycleHandler, type Pod, type PodStatus, qosClass, stableHash } from '@peapod/core';
 import type { ContainerConfig, ContainerInfo, RuntimeDriver, Sandbox } from '../runtime/driver.js';
 import { LABELS } from '../runtime/driver.js';
 import { type BackOff, goDuration } from './backoff.js';
@@ -67,6 +67,8 @@ export class PodWorker {
   private startTime: string;
   private lastStatus?: PodStatus;
   private lastStatusJson = '';
+  private sandboxRetryAt?: number;
+  private specHash: string;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -77,6 +79,7 @@ export class PodWorker {
     this.ref = podRef(pod);
     this.init = (pod.spec.initContainers ?? []).map((c) => new ContainerRecord(c, 'init'));
     this.app = pod.spec.containers.map((c) => new ContainerRecord(c, 'app'));
+    this.specHash = stableHash(pod.spec);
     this.startTime = pod.status?.startTime ?? kubeTime(ctx.now());
     if (adopted) this.enqueue(() => this.adopt(adopted));
     if (pod.metadata.deletionTimestamp) this.terminate();
@@ -119,8 +122,11 @@ export class PodWorker {
         if (before !== rec.hash && rec.current?.state === 'running') rec.forceRestart = true;
       }
     }
-    if (pod.metadata.deletionTimestamp) this.terminate(this.deletionGrace(pod));
-    else this.requestReconcile();
+    if (pod.metadata.deletionTimestamp) return this.terminate(this.deletionGrace(pod));
+    const specHash = stableHash(pod.spec);
+    if (specHash === this.specHash) return; // an unchanged pod needs no work (sync is idempotent)
+    this.specHash = specHash;
+    this.requestReconcile();
   }
 
   /** Stops the pod's containers gracefully, removes everything and reports removal. */
@@ -236,11 +242,7 @@ export class PodWorker {
   private async ensureSandbox(): Promise<boolean> {
     if (this.sandbox) return true;
     const key = `${this.ref.uid}/sandbox`;
-    const remaining = this.ctx.imageBackOff.remainingMs(key, this.ctx.now());
-    if (remaining > 0) {
-      this.after(remaining);
-      return false;
-    }
+    if (this.sandboxRetryAt !== undefined && this.ctx.now() < this.sandboxRetryAt) return false;
     try {
       for (const v of this.pod.spec.volumes ?? []) {
         if (v.emptyDir) await mkdir(emptyDirPath(this.ctx.dataDir, this.ref.uid, v.name), { recursive: true });
@@ -260,8 +262,8 @@ export class PodWorker {
         this.podEvent('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`),
       );
       this.ctx.imageBackOff.next(key, this.ctx.now());
-      // Come back while the back-off runs so the container shows ImagePullBackOff, like the kubelet.
-      this.after(Math.min(1000, this.ctx.imageBackOff.get(key) / 2));
+      this.sandboxRetryAt = this.ctx.now() + this.ctx.imageBackOff.get(key);
+      this.after(this.ctx.imageBackOff.get(key));
       return false;
     }
   }
@@ -306,6 +308,15 @@ export class PodWorker {
       }
       this.ctx.crashBackOff.next(key, finishedAt);
     }
+    if (rec.retryAt !== undefined && this.ctx.now() < rec.retryAt) {
+      // A retry is scheduled: nothing new to try (repeated syncs must not add events or timers).
+      if (rec.waiting?.reason === 'ErrImagePull') {
+        rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${rec.spec.image}"` };
+        this.ctx.event(this.podEvent('Normal', 'BackOff', rec.waiting.message!, rec.name));
+      }
+      return;
+    }
+    rec.retryAt = undefined;
     if (!(await this.ensureImage(rec))) return;
 
     const attempt = Math.max(rec.nextAttempt(), (rec.previous?.attempt ?? -1) + 1);
@@ -389,8 +400,16 @@ export class PodWorker {
     const key = `${this.ref.uid}/${rec.name}/start`;
     rec.waiting = { reason, message };
     this.ctx.event(this.podEvent('Warning', 'Failed', `Error: ${message}`, rec.name));
+    this.retryLater(rec, key);
+  }
+
+  /** Schedules the next attempt of a failed start step (image, config, create) after its back-off. */
+  private retryLater(rec: ContainerRecord, key: string): number {
     this.ctx.imageBackOff.next(key, this.ctx.now());
-    this.after(this.ctx.imageBackOff.get(key));
+    const delay = this.ctx.imageBackOff.get(key);
+    rec.retryAt = this.ctx.now() + delay;
+    this.after(delay);
+    return delay;
   }
 
   /** imagePullPolicy handling; false (with a waiting reason and a retry timer) when the image is not usable. */
@@ -406,15 +425,7 @@ export class PodWorker {
         message: `Container image "${image}" is not present with pull policy of Never`,
       };
       this.ctx.event(this.podEvent('Warning', 'ErrImageNeverPull', rec.waiting.message!, rec.name));
-      this.ctx.imageBackOff.next(key, this.ctx.now());
-      this.after(this.ctx.imageBackOff.get(key));
-      return false;
-    }
-    const remaining = this.ctx.imageBackOff.remainingMs(key, this.ctx.now());
-    if (remaining > 0) {
-      rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` };
-      this.ctx.event(this.podEvent('Normal', 'BackOff', rec.waiting.message!, rec.name));
-      this.after(remaining);
+      this.retryLater(rec, key);
       return false;
     }
     this.ctx.event(this.podEvent('Normal', 'Pulling', `Pulling image "${image}"`, rec.name));
@@ -427,9 +438,9 @@ export class PodWorker {
       const message = `Failed to pull image "${image}": ${errorText(err)}`;
       rec.waiting = { reason: 'ErrImagePull', message };
       this.ctx.event(this.podEvent('Warning', 'Failed', message, rec.name));
-      this.ctx.imageBackOff.next(key, this.ctx.now());
+      const delay = this.retryLater(rec, key);
       // Come back while the back-off runs so the container shows ImagePullBackOff, like the kubelet.
-      this.after(Math.min(1000, this.ctx.imageBackOff.get(key) / 2));
+      this.after(Math.min(1000, delay / 2));
       return false;
     }
   }
