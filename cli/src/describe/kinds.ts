@@ -65,7 +65,7 @@ export function describePod(pod: Obj, events: EventLike[]): string {
   w.write(0, `Namespace:\t${m.namespace}\n`);
   if (spec.priority !== undefined) w.write(0, `Priority:\t${spec.priority}\n`);
   if (spec.priorityClassName) w.write(0, `Priority Class Name:\t${spec.priorityClassName}\n`);
-  w.write(0, `Service Account:\t${spec.serviceAccountName ?? ''}\n`);
+  if (spec.serviceAccountName) w.write(0, `Service Account:\t${spec.serviceAccountName}\n`);
   w.write(0, spec.nodeName ? `Node:\t${spec.nodeName}/${st.hostIP ?? ''}\n` : 'Node:\t<none>\n');
   if (st.startTime) w.write(0, `Start Time:\t${rfc1123z(st.startTime)}\n`);
   labelsMultiline(w, 'Labels', m.labels);
@@ -169,8 +169,10 @@ export function describeDeployment(d: Obj, rsList: Obj[], events: EventLike[]): 
   const want = withoutHash(spec.template);
   const newRs = owned.filter((rs) => withoutHash(rs.spec?.template) === want);
   const oldRs = owned.filter((rs) => !newRs.includes(rs) && (rs.spec?.replicas ?? 0) > 0);
-  w.write(0, `OldReplicaSets:\t${rsSummary(oldRs)}\n`);
-  w.write(0, `NewReplicaSet:\t${rsSummary(newRs)}\n`);
+  if (owned.length) {
+    w.write(0, `OldReplicaSets:\t${rsSummary(oldRs)}\n`);
+    w.write(0, `NewReplicaSet:\t${rsSummary(newRs)}\n`);
+  }
   describeEvents(w, events, since);
   return w.toString();
 }
@@ -224,9 +226,9 @@ export function describeService(svc: Obj, ep: Obj, events: EventLike[]): string 
   w.write(0, `Selector:\t${Object.keys(spec.selector ?? {}).length ? formatLabels(spec.selector) : ''}\n`);
   w.write(0, `Type:\t${spec.type ?? 'ClusterIP'}\n`);
   if (spec.ipFamilyPolicy) w.write(0, `IP Family Policy:\t${spec.ipFamilyPolicy}\n`);
-  if (spec.ipFamilies?.length) w.write(0, `IP Families:\t${spec.ipFamilies.join(',')}\n`);
+  w.write(0, `IP Families:\t${spec.ipFamilies?.length ? spec.ipFamilies.join(',') : '<none>'}\n`);
   w.write(0, `IP:\t${spec.clusterIP ?? ''}\n`);
-  if (spec.clusterIPs?.length) w.write(0, `IPs:\t${spec.clusterIPs.join(',')}\n`);
+  w.write(0, `IPs:\t${spec.clusterIPs?.length ? spec.clusterIPs.join(',') : '<none>'}\n`);
   if (spec.externalIPs?.length) w.write(0, `External IPs:\t${spec.externalIPs.join(',')}\n`);
   if (spec.externalName) w.write(0, `External Name:\t${spec.externalName}\n`);
   for (const p of spec.ports ?? []) {
@@ -250,8 +252,6 @@ export function describeNamespace(ns: Obj): string {
   labelsMultiline(w, 'Labels', ns.metadata?.labels);
   annotationsMultiline(w, 'Annotations', ns.metadata?.annotations);
   w.write(0, `Status:\t${ns.status?.phase ?? 'Active'}\n`);
-  w.write(0, '\nNo resource quota.\n');
-  w.write(0, '\nNo LimitRange resource.\n');
   return w.toString();
 }
 

@@ -3,6 +3,7 @@
  * out with Go tabwriter rules (minwidth 0, padding 2) at the end.
  */
 import { DESCRIBE_OPTIONS, TabWriter } from '../printers/tabwriter.js';
+import { LAST_APPLIED } from '../smp.js';
 
 export class DescribeWriter {
   private buf = '';
@@ -65,7 +66,10 @@ export function annotationsMultiline(
   indent = '',
 ): void {
   w.write(0, `${indent}${title}:\t`);
-  const keys = Object.keys(annotations ?? {}).sort();
+  // kubectl never shows the client-side apply bookkeeping annotation.
+  const keys = Object.keys(annotations ?? {})
+    .filter((k) => k !== LAST_APPLIED)
+    .sort();
   if (keys.length === 0) {
     w.write(0, '<none>\n');
     return;

@@ -222,7 +222,19 @@ export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
+  return JSON.stringify(sortKeys(v));
+}
+
+/** Go encodes maps with sorted keys; kubectl's JSONPath prints objects that way. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isObj(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys(v[k])]),
+    );
+  return v;
 }
 
 /** Executes a kubectl JSONPath template against `data`. */
