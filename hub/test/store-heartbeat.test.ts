@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import type { KubeObject } from '@peapod/core';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createResourceService } from '../src/api/service.js';
 import { DATABASE_FILE } from '../src/store/sqlite.js';
-import { NODES, node, recorder, tempStores } from './store-helpers.js';
+import { EVENTS, NODES, node, recorder, tempStores } from './store-helpers.js';
 
 const temp = tempStores();
 afterEach(() => temp.cleanup());
@@ -143,5 +144,58 @@ describe('heartbeat write coalescing (flash wear)', () => {
     const rows = after.rowsWritten - before.rowsWritten;
     expect(rows).toBeGreaterThanOrEqual(12 * nodes.length + Math.floor(beats / 1000));
     expect(rows).toBeLessThanOrEqual(12 * nodes.length + Math.ceil(beats / 1000) + 1);
+  });
+});
+
+describe('event repeat coalescing', () => {
+  it('keeps count/lastTimestamp-only Event bumps in memory, writes other changes through', () => {
+    const store = temp.open(temp.dir());
+    let event = store.create(EVENTS, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web.1', namespace: 'default' },
+      involvedObject: { kind: 'Pod', name: 'web', namespace: 'default' },
+      reason: 'BackOff',
+      message: 'Back-off restarting failed container',
+      type: 'Warning',
+      count: 1,
+      firstTimestamp: '2026-01-01T00:00:00Z',
+      lastTimestamp: '2026-01-01T00:00:00Z',
+    } as KubeObject);
+    const rows = store.writeStats().rowsWritten;
+    for (let i = 2; i <= 10; i++) {
+      event = store.update(EVENTS, { ...event, count: i, lastTimestamp: `2026-01-01T00:00:${10 + i}Z` } as KubeObject, {
+        keepStatus: false,
+      });
+    }
+    expect(store.writeStats().rowsWritten - rows).toBeLessThanOrEqual(1);
+    expect((store.get(EVENTS, 'default', 'web.1') as KubeObject & { count: number }).count).toBe(10);
+    store.update(EVENTS, { ...event, message: 'something else' } as KubeObject, { keepStatus: false });
+    expect(store.writeStats().rowsWritten - rows).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('coalescing through the service', () => {
+  it('the MQTT bridge pattern (mutate with status: true) writes heartbeats to memory only', () => {
+    const store = temp.open(temp.dir());
+    const service = createResourceService(store);
+    try {
+      service.create(NODES, undefined, node('n1', '2026-01-01T00:00:00Z'));
+      const rows = store.writeStats().rowsWritten;
+      for (let i = 1; i <= 5; i++) {
+        service.mutate(NODES, undefined, 'n1', (n) => beat(n, `2026-01-01T00:00:0${i}Z`), { status: true });
+        service.mutate(NODES, undefined, 'n1', (n) => {
+          n.metadata.annotations = { ...(n.metadata.annotations ?? {}), 'peapod.io/usage': `{"cpu":"${i}m"}` };
+          return n;
+        });
+      }
+      // the first usage annotation creates the annotations map: one meaningful write
+      expect(store.writeStats().rowsWritten - rows).toBeLessThanOrEqual(2);
+      const n = service.get(NODES, undefined, 'n1');
+      expect(n.status.conditions[0].lastHeartbeatTime).toBe('2026-01-01T00:00:05Z');
+      expect(n.metadata.annotations?.['peapod.io/usage']).toBe('{"cpu":"5m"}');
+    } finally {
+      service.close();
+    }
   });
 });

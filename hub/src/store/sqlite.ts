@@ -6,11 +6,11 @@ import type { KubeObject, ResourceType } from '@peapod/core';
 import { alreadyExists, apiVersionOf, badRequest, conflict, invalid, notFound } from '@peapod/core';
 import Database from 'better-sqlite3';
 import { ChangeLog, type ChangeRecord } from './change-log.js';
-import { isCoalescibleKind, isHeartbeatOnlyChange } from './heartbeat.js';
 import { desiredStateChanged, generateObjectName, jsonCopy, rfc3339Seconds } from './object-meta.js';
 import { uidPreconditionFailed } from './preconditions.js';
 import { migrate } from './schema.js';
 import type { ListOptions, ListResult, ObjectStore, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
+import { isCoalescibleKind, isVolatileOnlyChange } from './volatile-fields.js';
 import { compileFilter, matchesFilter, WatcherSet } from './watchers.js';
 
 export const DATABASE_FILE = 'peapod.db';
@@ -220,7 +220,7 @@ export class SqliteStore implements ObjectStore {
     const key = objectKey(resource, namespace, name);
     if (isCoalescibleKind(type.kind)) {
       const onDisk = this.overlay.has(key) ? this.readDisk(resource, namespace, name) : current;
-      if (onDisk && isHeartbeatOnlyChange(onDisk.object, next)) {
+      if (onDisk && isVolatileOnlyChange(onDisk.object, next)) {
         const rv = this.nextRv(true);
         next.metadata.resourceVersion = String(rv);
         const json = JSON.stringify(next);
