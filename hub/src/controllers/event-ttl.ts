@@ -1,6 +1,7 @@
 import type { Event, KubeObject } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
 import { EVENT_TTL_MS } from './events.js';
+import { listAndWatch } from './list-watch.js';
 import { EVENTS, isNotFound, objectKey, splitKey } from './objects.js';
 
 /**
@@ -57,13 +58,10 @@ export function createEventTtlComponent(options: { ttlMs?: number } = {}): HubCo
     name: 'event-ttl',
     start(ctx) {
       context = ctx;
-      const list = ctx.service.list(EVENTS);
-      for (const e of list.items) expiries.set(objectKey(e), expiryOf(e));
-      unwatch = ctx.service.watch(EVENTS, { resourceVersion: list.resourceVersion }, (event) => {
-        const key = objectKey(event.object);
-        if (event.type === 'DELETED') expiries.delete(key);
-        else if (event.type === 'ADDED' || event.type === 'MODIFIED') expiries.set(key, expiryOf(event.object));
-        else return;
+      unwatch = listAndWatch(ctx.service, EVENTS, (type, event) => {
+        const key = objectKey(event);
+        if (type === 'DELETED') expiries.delete(key);
+        else expiries.set(key, expiryOf(event));
         arm();
       });
       sweep();
