@@ -38,6 +38,19 @@ beforeAll(async () => {
   hub = await startHub({ dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent' });
   proxy = new LocalNodeProxy('line one\nline two\nline three\n');
   hub.hubContext.nodeProxy = proxy;
+  for (const [name, ready] of [
+    ['edge-1', 'True'],
+    ['edge-gone', 'Unknown'],
+  ]) {
+    await api(conn(), 'POST', '/api/v1/nodes', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name },
+        status: { conditions: [{ type: 'Ready', status: ready }] },
+      },
+    });
+  }
   const pod = podManifest('runner');
   pod.spec.containers.push({ name: 'side', image: 'localhost/edge-test/busybox:1' });
   await api(conn(), 'POST', PODS, { body: pod });
@@ -98,6 +111,29 @@ describe('pods/log', () => {
     } finally {
       if (child?.pid && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
     }
+  });
+});
+
+describe('offline nodes', () => {
+  it('answers logs and exec for a pod on an offline node with 503 ServiceUnavailable', async () => {
+    await api(conn(), 'POST', PODS, { body: podManifest('stranded') });
+    await api(conn(), 'POST', `${PODS}/stranded/binding`, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'stranded' },
+        target: { kind: 'Node', name: 'edge-gone' },
+      },
+    });
+    const logs = await api(conn(), 'GET', `${PODS}/stranded/log?container=app`);
+    expect(logs.status).toBe(503);
+    expect(logs.body).toMatchObject({
+      reason: 'ServiceUnavailable',
+      message: 'logs unavailable: node "edge-gone" is offline (its heartbeats stopped)',
+    });
+    const exec = await kubectl(['exec', 'stranded', '--', 'true']);
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toContain('exec unavailable: node "edge-gone" is offline');
   });
 });
 

@@ -1,6 +1,6 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ApiError, badRequest, methodNotAllowed } from '@peapod/core';
+import { type ApiError, badRequest, methodNotAllowed, type Status } from '@peapod/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ExecSession } from '../api/node-proxy.js';
 import type { HubContext } from '../component.js';
@@ -47,7 +47,8 @@ function offeredProtocols(req: IncomingMessage): string[] {
     .filter(Boolean);
 }
 
-function exitStatus(exitCode: number, error: string | undefined, command: string[]): unknown {
+function exitStatus(exitCode: number, error: string | Status | undefined, command: string[]): unknown {
+  if (typeof error === 'object') return error;
   if (error !== undefined) return { metadata: {}, status: 'Failure', message: error, reason: 'InternalError' };
   if (exitCode === 0) return { metadata: {}, status: 'Success' };
   return {
@@ -120,7 +121,7 @@ export class ExecServer {
     const send = (channel: number, data: Buffer): void => {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]));
     };
-    const finish = (exitCode: number, error?: string): void => {
+    const finish = (exitCode: number, error?: string | Status): void => {
       if (exited) return;
       exited = true;
       send(ERROR, Buffer.from(JSON.stringify(exitStatus(exitCode, error, command))));
@@ -178,6 +179,6 @@ export class ExecServer {
         }
         for (const frame of early.splice(0)) handle(frame);
       })
-      .catch((e: unknown) => finish(1, toApiError(e, this.hub.log).message));
+      .catch((e: unknown) => finish(1, toApiError(e, this.hub.log).status));
   }
 }

@@ -1,4 +1,12 @@
-import { badRequest, type KubeObject, type Pod, serviceUnavailable } from '@peapod/core';
+import {
+  badRequest,
+  isApiError,
+  type KubeObject,
+  type Node,
+  type Pod,
+  resolveResourceType,
+  serviceUnavailable,
+} from '@peapod/core';
 import type { NodeProxy, PodRef } from '../api/node-proxy.js';
 import type { HubContext } from '../component.js';
 
@@ -42,6 +50,7 @@ export function resolvePodStreamTarget(
   if (what === 'exec' && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) {
     throw badRequest(`cannot exec into a container in a completed pod; current phase is ${pod.status.phase}`);
   }
+  assertNodeConnected(hub, nodeName, what);
   const proxy = hub.nodeProxy;
   if (!proxy) {
     throw serviceUnavailable(
@@ -55,4 +64,22 @@ export function resolvePodStreamTarget(
     nodeName,
     proxy,
   };
+}
+
+const NODES = resolveResourceType('nodes')!;
+
+/** A node that is gone or whose heartbeats stopped (Ready=Unknown) cannot serve logs or exec. */
+function assertNodeConnected(hub: HubContext, nodeName: string, what: string): void {
+  let node: Node;
+  try {
+    node = hub.service.get(NODES, undefined, nodeName) as Node;
+  } catch (e) {
+    if (isApiError(e) && e.code === 404)
+      throw serviceUnavailable(`${what} unavailable: node "${nodeName}" is not registered`);
+    throw e;
+  }
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'Unknown') {
+    throw serviceUnavailable(`${what} unavailable: node "${nodeName}" is offline (its heartbeats stopped)`);
+  }
 }
