@@ -1,4 +1,7 @@
-import { DockerDriver } from '../src/index.js';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerDriver, LABELS } from '../src/index.js';
+import { cleanupByLabel, freePort, TEST_IMAGES, TEST_RUN_LABEL, uniqueRunId } from './helpers/podman.js';
 import { describeRuntimeDriver } from './helpers/podman-runtime-suite.js';
 import { startPodmanService } from './helpers/podman-service.js';
 
@@ -12,4 +15,47 @@ describeRuntimeDriver('DockerDriver', async () => {
       await service.stop();
     },
   };
+});
+
+describe('DockerDriver seen by the real Docker CLI', () => {
+  const run = uniqueRunId('dkcli');
+  const labels = { [TEST_RUN_LABEL]: run, [LABELS.node]: run };
+  let service: Awaited<ReturnType<typeof startPodmanService>>;
+  let driver: DockerDriver;
+  const docker = async (args: string[]) =>
+    (await execa('docker', args, { env: { DOCKER_HOST: `unix://${service.socketPath}` } })).stdout;
+
+  beforeAll(async () => {
+    service = await startPodmanService();
+    driver = new DockerDriver({ socketPath: service.socketPath });
+  });
+  afterAll(async () => {
+    await cleanupByLabel(run);
+    driver.close();
+    await service.stop();
+  });
+
+  it('builds a dockershim-style pod: infra with the ports, containers in its network namespace', async () => {
+    const port = await freePort();
+    const sb = await driver.createSandbox({
+      name: `${run}-p`,
+      labels,
+      ports: [{ containerPort: 8080, hostPort: port, hostIP: '127.0.0.1', protocol: 'tcp' }],
+    });
+    const id = await driver.createContainer({
+      name: `${run}-web`,
+      sandboxId: sb.id,
+      image: TEST_IMAGES.httpd,
+      env: {},
+      labels: { ...labels, [LABELS.container]: 'web' },
+      mounts: [],
+    });
+    await driver.startContainer(id);
+    const listed = await docker(['ps', '--filter', `label=${TEST_RUN_LABEL}=${run}`, '--format', '{{.Names}}']);
+    expect(listed.split('\n').sort()).toEqual([`${run}-p`, `${run}-web`].sort());
+    expect(await docker(['inspect', '-f', '{{.HostConfig.NetworkMode}}', id])).toBe(`container:${sb.id}`);
+    expect(await docker(['port', sb.id])).toContain(`127.0.0.1:${port}`);
+    await driver.removeSandbox(sb.id);
+    expect(await docker(['ps', '-a', '--filter', `label=${TEST_RUN_LABEL}=${run}`, '--format', '{{.Names}}'])).toBe('');
+  });
 });

@@ -122,9 +122,16 @@ export class DockerDriver implements RuntimeDriver {
     const infra = await this.inspectRaw(id);
     if (!infra) return;
     // Containers sharing the infra's namespaces must go first (podman-notes §7.4).
-    const owned = await this.listRaw({ [LABELS.owner]: OWNER_VALUE });
-    const dependents = owned.filter((c) => c.HostConfig?.NetworkMode === `container:${infra.Id}`);
-    await Promise.all(dependents.map((c) => this.removeContainer(c.Id)));
+    const owned = (await this.listRaw({ [LABELS.owner]: OWNER_VALUE })).filter((c) => c.Id !== infra.Id);
+    // Docker's list carries HostConfig.NetworkMode; podman's compat list does not, so inspect there.
+    const modes = await Promise.all(
+      owned.map(async (c) => ({
+        id: c.Id,
+        mode: c.HostConfig?.NetworkMode ?? (await this.inspectRaw(c.Id))?.HostConfig?.NetworkMode,
+      })),
+    );
+    const dependents = modes.filter((c) => c.mode === `container:${infra.Id}`);
+    await Promise.all(dependents.map((c) => this.removeContainer(c.id)));
     await this.removeContainer(infra.Id);
   }
 
@@ -292,7 +299,12 @@ export class DockerDriver implements RuntimeDriver {
   private async inspectRaw(id: string): Promise<DockerContainerJson | undefined> {
     const response = await this.api.call('GET', `/containers/${encodeURIComponent(id)}/json`);
     if (response.status === 404) return undefined;
-    if (response.status >= 400) throw apiError(response);
+    if (response.status >= 400) {
+      // podman answers 500 "does not exist in database" for a container removed meanwhile.
+      const error = apiError(response);
+      if (error.reason === 'NotFound') return undefined;
+      throw error;
+    }
     return JSON.parse(response.body.toString()) as DockerContainerJson;
   }
 

@@ -105,6 +105,15 @@ export function describeRuntimeDriver(
       await driver.removeSandbox(sb.id); // idempotent
     });
 
+    it('removes a sandbox together with containers still running in it', async () => {
+      const sb = await sandbox();
+      const id = await driver.createContainer(container(sb, { command: ['sleep', '600'] }));
+      await driver.startContainer(id);
+      await driver.removeSandbox(sb.id);
+      expect(await driver.inspectContainer(id)).toBeUndefined();
+      expect(await driver.inspectSandbox(sb.id)).toBeUndefined();
+    });
+
     it('publishes a hostPort on 127.0.0.1 and shares localhost inside the sandbox', async () => {
       const port = await freePort();
       const sb = await sandbox({
@@ -293,9 +302,10 @@ export function describeRuntimeDriver(
       expect(await driver.inspectContainer(stubborn)).toMatchObject({ state: 'exited', exitCode: 137 });
 
       const polite = await driver.createContainer(
-        container(sb, { command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'] }),
+        container(sb, { command: ['sh', '-c', 'trap "exit 0" TERM; echo trapped; while :; do sleep 0.1; done'] }),
       );
       await driver.startContainer(polite);
+      await waitForLogLine(driver, polite, 'trapped'); // PID 1 ignores SIGTERM until the trap is set
       await driver.stopContainer(polite, 30);
       expect(await driver.inspectContainer(polite)).toMatchObject({ state: 'exited', exitCode: 0 });
     });
@@ -322,6 +332,22 @@ async function fetchWithRetry(url: string): Promise<string> {
     }
   }
   throw lastError;
+}
+
+/** Follows a container's log until a line equal to `line` appears. */
+export async function waitForLogLine(driver: RuntimeDriver, id: string, line: string): Promise<void> {
+  const abort = new AbortController();
+  let text = '';
+  await driver.logs(
+    id,
+    { follow: true },
+    (chunk) => {
+      text += chunk.toString();
+      if (text.split('\n').includes(line)) abort.abort();
+    },
+    abort.signal,
+  );
+  if (!text.split('\n').includes(line)) throw new Error(`log of ${id} ended without "${line}"`);
 }
 
 export async function collectLogs(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -34,9 +35,13 @@ export async function cleanupByLabel(value: string, key = TEST_RUN_LABEL): Promi
   const filter = ['--filter', `label=${key}=${value}`];
   const pods = await podman(['pod', 'ps', '-q', ...filter]);
   const podIds = pods.stdout.split('\n').filter(Boolean);
-  const ctrs = await podman(['ps', '-aq', ...filter]);
-  const ctrIds = ctrs.stdout.split('\n').filter(Boolean);
+  // Containers first, then Docker-style infra containers they depend on, then podman pods.
+  const infra = ['--filter', 'label=io.peapod.container.kind=infra'];
+  const all = (await podman(['ps', '-aq', ...filter])).stdout.split('\n').filter(Boolean);
+  const infraIds = new Set((await podman(['ps', '-aq', ...filter, ...infra])).stdout.split('\n').filter(Boolean));
+  const ctrIds = all.filter((id) => !infraIds.has(id));
   if (ctrIds.length > 0) await podman(['rm', '-f', '-t', '0', ...ctrIds]);
+  if (infraIds.size > 0) await podman(['rm', '-f', '-t', '0', ...infraIds]);
   if (podIds.length > 0) await podman(['pod', 'rm', '-f', '-t', '0', ...podIds]);
 }
 
@@ -65,4 +70,22 @@ export function waitFor<T>(what: string, check: () => T | undefined, timeoutMs =
     };
     tick();
   });
+}
+
+/** PIDs of this process's direct children whose command line contains `match`. */
+export function childPids(match: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmdline.includes(match)) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
 }
