@@ -16,7 +16,6 @@ import type {
   PodSpec,
   Probe,
   ReplicaSet,
-  ResourceList,
   Service,
   Toleration,
 } from './types.js';
@@ -33,8 +32,12 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
   return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-function roundResourceList(list: ResourceList | undefined): void {
-  if (!list || typeof list !== 'object') return;
+/** Plain JSON object (not null, not an array): defaulting only descends into these. */
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const items = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+function roundResourceList(list: unknown): void {
+  if (!isObj(list)) return;
   for (const [k, v] of Object.entries(list)) {
     try {
       list[k] = canonicalizeQuantity(String(v));
@@ -45,72 +48,81 @@ function roundResourceList(list: ResourceList | undefined): void {
 }
 
 function defaultProbe(p: Probe | undefined): void {
-  if (!p || typeof p !== 'object') return;
+  if (!isObj(p)) return;
   p.timeoutSeconds ??= 1;
   p.periodSeconds ??= 10;
   p.successThreshold ??= 1;
   p.failureThreshold ??= 3;
-  if (p.httpGet) {
+  if (isObj(p.httpGet)) {
     p.httpGet.path ??= '/';
     p.httpGet.scheme ??= 'HTTP';
   }
 }
 
 function defaultContainer(c: Container, hostNetwork: boolean): void {
-  if (!c || typeof c !== 'object') return;
+  if (!isObj(c)) return;
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   if (c.imagePullPolicy === undefined && typeof c.image === 'string') c.imagePullPolicy = defaultPullPolicy(c.image);
-  for (const p of Array.isArray(c.ports) ? c.ports : []) {
+  for (const p of items(c.ports)) {
+    if (!isObj(p)) continue;
     p.protocol ??= 'TCP';
     if (hostNetwork && p.hostPort === undefined) p.hostPort = p.containerPort;
   }
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
-  for (const h of [c.lifecycle?.postStart, c.lifecycle?.preStop]) {
-    if (h?.httpGet) {
+  const lifecycle = isObj(c.lifecycle) ? c.lifecycle : {};
+  for (const h of [lifecycle.postStart, lifecycle.preStop]) {
+    if (isObj(h) && isObj(h.httpGet)) {
       h.httpGet.path ??= '/';
       h.httpGet.scheme ??= 'HTTP';
     }
   }
-  roundResourceList(c.resources?.limits);
-  roundResourceList(c.resources?.requests);
+  if (isObj(c.resources)) {
+    roundResourceList(c.resources.limits);
+    roundResourceList(c.resources.requests);
+  }
 }
 
 /** Pod spec defaults shared by Pods and pod templates (kk-def `SetDefaults_PodSpec` and containers). */
 export function defaultPodSpec(spec: PodSpec | undefined): void {
-  if (!spec || typeof spec !== 'object') return;
+  if (!isObj(spec)) return;
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.restartPolicy ??= 'Always';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.schedulerName ??= 'default-scheduler';
   const hostNetwork = spec.hostNetwork === true;
-  for (const c of Array.isArray(spec.containers) ? spec.containers : []) defaultContainer(c, hostNetwork);
-  for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) defaultContainer(c, hostNetwork);
-  for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) {
-    if (v && typeof v === 'object' && !v.emptyDir && !v.hostPath) v.emptyDir = {};
-    if (v?.hostPath) v.hostPath.type ??= '';
+  for (const c of items<Container>(spec.containers)) defaultContainer(c, hostNetwork);
+  for (const c of items<Container>(spec.initContainers)) defaultContainer(c, hostNetwork);
+  for (const v of items(spec.volumes)) {
+    if (!isObj(v)) continue;
+    const sources = Object.keys(v).filter((k) => k !== 'name');
+    if (sources.length === 0) v.emptyDir = {};
+    if (isObj(v.hostPath)) v.hostPath.type ??= '';
   }
 }
 
 /** Requests default from limits, per resource (Pods only, not templates: kk-def `SetDefaults_Pod`). */
 function defaultRequestsFromLimits(c: Container): void {
-  const limits = c?.resources?.limits;
-  if (!limits || typeof limits !== 'object') return;
-  c.resources!.requests ??= {};
-  for (const [k, v] of Object.entries(limits)) {
+  if (!isObj(c) || !isObj(c.resources) || !isObj(c.resources.limits)) return;
+  c.resources.requests ??= {};
+  const requests = c.resources.requests;
+  if (!isObj(requests)) return;
+  for (const [k, v] of Object.entries(c.resources.limits)) {
     // A bad limit is reported once, on the limit, not again on a copied request.
-    if (isValidQuantity(String(v))) c.resources!.requests[k] ??= v;
+    if (isValidQuantity(String(v))) requests[k] ??= v;
   }
 }
 
 /** Adds the `not-ready`/`unreachable` NoExecute tolerations (300 s) unless the pod has them. */
 export function addDefaultTolerations(spec: PodSpec, seconds = DEFAULT_TOLERATION_SECONDS): void {
-  const tolerations: Toleration[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  if (spec.tolerations !== undefined && !Array.isArray(spec.tolerations)) return;
+  const tolerations: Toleration[] = spec.tolerations ?? [];
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
     const covered = tolerations.some(
       (t) =>
+        isObj(t) &&
         (t.effect === 'NoExecute' || !t.effect) &&
         ((t.key === key && (t.operator ?? 'Equal') === 'Exists') || (!t.key && t.operator === 'Exists')),
     );
@@ -121,8 +133,10 @@ export function addDefaultTolerations(spec: PodSpec, seconds = DEFAULT_TOLERATIO
 
 function defaultPod(pod: Pod): void {
   const spec = pod.spec;
-  if (!spec || typeof spec !== 'object') return;
-  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) defaultRequestsFromLimits(c);
+  if (!isObj(spec)) return;
+  for (const c of [...items<Container>(spec.containers), ...items<Container>(spec.initContainers)]) {
+    defaultRequestsFromLimits(c);
+  }
   defaultPodSpec(spec);
   spec.enableServiceLinks ??= true;
   addDefaultTolerations(spec);
@@ -130,18 +144,20 @@ function defaultPod(pod: Pod): void {
 
 function defaultService(svc: Service): void {
   const spec = svc.spec;
-  if (!spec || typeof spec !== 'object') return;
+  if (!isObj(spec)) return;
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
   if (spec.sessionAffinity === 'ClientIP') {
     spec.sessionAffinityConfig ??= {};
-    spec.sessionAffinityConfig.clientIP ??= {};
-    spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+    if (isObj(spec.sessionAffinityConfig)) {
+      spec.sessionAffinityConfig.clientIP ??= {};
+      if (isObj(spec.sessionAffinityConfig.clientIP)) spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+    }
   }
   if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
-  for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
-    if (!p || typeof p !== 'object') continue;
+  for (const p of items(spec.ports)) {
+    if (!isObj(p)) continue;
     p.protocol ??= 'TCP';
     if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
@@ -149,48 +165,53 @@ function defaultService(svc: Service): void {
 
 function defaultNamespace(ns: Namespace): void {
   ns.metadata ??= {};
-  if (ns.metadata.name) {
+  if (isObj(ns.metadata) && typeof ns.metadata.name === 'string' && ns.metadata.name) {
     ns.metadata.labels ??= {};
-    ns.metadata.labels['kubernetes.io/metadata.name'] = ns.metadata.name;
+    if (isObj(ns.metadata.labels)) ns.metadata.labels['kubernetes.io/metadata.name'] = ns.metadata.name;
   }
   ns.status ??= {};
-  ns.status.phase ??= 'Active';
+  if (isObj(ns.status)) ns.status.phase ??= 'Active';
 }
 
 function defaultNode(node: Node): void {
   const status = node.status;
-  if (!status || typeof status !== 'object') return;
+  if (!isObj(status)) return;
   roundResourceList(status.capacity);
   roundResourceList(status.allocatable);
-  if (status.allocatable === undefined && status.capacity) status.allocatable = { ...status.capacity };
+  if (status.allocatable === undefined && isObj(status.capacity)) status.allocatable = { ...status.capacity };
 }
 
 function defaultDeployment(d: Deployment): void {
   const spec = d.spec;
-  if (!spec || typeof spec !== 'object') return;
+  if (!isObj(spec)) return;
   spec.replicas ??= 1;
   spec.strategy ??= {};
-  spec.strategy.type ??= 'RollingUpdate';
-  if (spec.strategy.type === 'RollingUpdate') {
-    spec.strategy.rollingUpdate ??= {};
-    spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
-    spec.strategy.rollingUpdate.maxSurge ??= '25%';
+  if (isObj(spec.strategy)) {
+    spec.strategy.type ??= 'RollingUpdate';
+    if (spec.strategy.type === 'RollingUpdate') {
+      spec.strategy.rollingUpdate ??= {};
+      if (isObj(spec.strategy.rollingUpdate)) {
+        spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
+        spec.strategy.rollingUpdate.maxSurge ??= '25%';
+      }
+    }
   }
   spec.revisionHistoryLimit ??= 10;
   spec.progressDeadlineSeconds ??= 600;
-  defaultPodSpec(spec.template?.spec);
+  if (isObj(spec.template)) defaultPodSpec(spec.template.spec);
 }
 
 function defaultReplicaSet(rs: ReplicaSet): void {
   const spec = rs.spec;
-  if (!spec || typeof spec !== 'object') return;
+  if (!isObj(spec)) return;
   spec.replicas ??= 1;
-  defaultPodSpec(spec.template?.spec);
+  if (isObj(spec.template)) defaultPodSpec(spec.template.spec);
 }
 
 function defaultEndpoints(ep: Endpoints): void {
-  for (const s of Array.isArray(ep.subsets) ? ep.subsets : []) {
-    for (const p of Array.isArray(s?.ports) ? s.ports : []) p.protocol ??= 'TCP';
+  for (const s of items(ep.subsets)) {
+    if (!isObj(s)) continue;
+    for (const p of items<unknown>(s.ports)) if (isObj(p)) p.protocol ??= 'TCP';
   }
 }
 
