@@ -143,6 +143,22 @@ describe('ResourceService: namespaces', () => {
     await vi.waitFor(() => expect(apiError(() => service.get(NAMESPACES, undefined, 'team')).code).toBe(404));
   });
 
+  it('a namespace with finalizers waits for them and for its content', async () => {
+    const { service } = setup();
+    service.create(NAMESPACES, undefined, {
+      ...namespace('team'),
+      metadata: { name: 'team', finalizers: ['x.io/hold'] },
+    });
+    service.create(PODS, 'team', pod('bound', { namespace: 'team' }, { nodeName: 'n1' }));
+    service.delete(NAMESPACES, undefined, 'team');
+    await settle();
+    service.mutate(NAMESPACES, undefined, 'team', (ns) => ({ ...ns, metadata: { ...ns.metadata, finalizers: [] } }));
+    await settle();
+    expect(service.get(NAMESPACES, undefined, 'team').status.phase).toBe('Terminating'); // the pod is still there
+    service.delete(PODS, 'team', 'bound', { gracePeriodSeconds: 0 });
+    await vi.waitFor(() => expect(apiError(() => service.get(NAMESPACES, undefined, 'team')).code).toBe(404));
+  });
+
   it('refuses to delete default, kube-system and kube-public', () => {
     const { service } = setup();
     const error = apiError(() => service.delete(NAMESPACES, undefined, 'default'));

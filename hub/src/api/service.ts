@@ -102,7 +102,8 @@ class StoreBackedService implements LocalResourceService {
     if (options.dryRun)
       return { ...object, metadata: { ...object.metadata, resourceVersion: old.metadata.resourceVersion } };
     const stored = this.store.update(type, object, { keepStatus });
-    return removeIfReleased(this.store, type, stored);
+    // A namespace goes only once it is empty too: the terminator sees this update and decides.
+    return type.kind === 'Namespace' ? stored : removeIfReleased(this.store, type, stored);
   }
 
   updateStatus(type: ResourceType, namespace: string | undefined, input: KubeObject): KubeObject {

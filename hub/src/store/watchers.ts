@@ -72,7 +72,7 @@ export class WatcherSet {
 
   /** Delivers history to one watcher (on subscribe). */
   replay(watcher: Watcher, records: ChangeRecord[]): void {
-    for (const record of records) this.deliver(watcher, record);
+    for (const record of records) this.deliver(watcher, new ParsedChange(record));
   }
 
   /** Queues a committed change; listeners that write re-enter here and are served in rv order. */
@@ -82,7 +82,8 @@ export class WatcherSet {
     this.draining = true;
     try {
       for (let record = this.queue.shift(); record; record = this.queue.shift()) {
-        for (const watcher of [...this.watchers]) this.deliver(watcher, record);
+        const change = new ParsedChange(record);
+        for (const watcher of [...this.watchers]) this.deliver(watcher, change);
       }
     } finally {
       this.draining = false;
@@ -98,10 +99,11 @@ export class WatcherSet {
     return this.watchers.size;
   }
 
-  private deliver(watcher: Watcher, record: ChangeRecord): void {
+  private deliver(watcher: Watcher, change: ParsedChange): void {
+    const { record } = change;
     if (watcher.closed || record.resource !== watcher.resource || record.rv <= watcher.lastRv) return;
     watcher.lastRv = record.rv;
-    const event = toWatchEvent(watcher, record);
+    const event = toWatchEvent(watcher, change);
     if (!event) return;
     try {
       watcher.listener(event);
@@ -112,14 +114,39 @@ export class WatcherSet {
   }
 }
 
-function toWatchEvent(filter: ObjectFilter, record: ChangeRecord): WatchEvent | undefined {
-  const object = JSON.parse(record.json) as KubeObject;
-  const matchesNow = matchesFilter(filter, object);
-  if (record.type !== 'MODIFIED') return matchesNow ? { type: record.type, object } : undefined;
-  const previous = record.previousJson ? (JSON.parse(record.previousJson) as KubeObject) : undefined;
-  const matchedBefore = previous ? matchesFilter(filter, previous) : false;
-  if (matchesNow) return { type: matchedBefore ? 'MODIFIED' : 'ADDED', object };
-  if (!matchedBefore || !previous) return undefined;
-  previous.metadata.resourceVersion = object.metadata.resourceVersion;
+/**
+ * A change parsed once for selector matching, shared by all watchers (read-only); each watcher
+ * that receives it gets its own fresh copy.
+ */
+class ParsedChange {
+  private parsedObject?: KubeObject;
+  private parsedPrevious?: KubeObject;
+
+  constructor(readonly record: ChangeRecord) {}
+
+  get object(): KubeObject {
+    this.parsedObject ??= JSON.parse(this.record.json) as KubeObject;
+    return this.parsedObject;
+  }
+
+  get previous(): KubeObject | undefined {
+    if (!this.record.previousJson) return undefined;
+    this.parsedPrevious ??= JSON.parse(this.record.previousJson) as KubeObject;
+    return this.parsedPrevious;
+  }
+}
+
+function toWatchEvent(filter: ObjectFilter, change: ParsedChange): WatchEvent | undefined {
+  const { record } = change;
+  const fresh = () => JSON.parse(record.json) as KubeObject;
+  const unfiltered = !filter.namespace && !filter.labels && !filter.fields;
+  if (unfiltered) return { type: record.type, object: fresh() };
+  const matchesNow = matchesFilter(filter, change.object);
+  if (record.type !== 'MODIFIED') return matchesNow ? { type: record.type, object: fresh() } : undefined;
+  const matchedBefore = change.previous ? matchesFilter(filter, change.previous) : false;
+  if (matchesNow) return { type: matchedBefore ? 'MODIFIED' : 'ADDED', object: fresh() };
+  if (!matchedBefore || !record.previousJson) return undefined;
+  const previous = JSON.parse(record.previousJson) as KubeObject;
+  previous.metadata.resourceVersion = change.object.metadata.resourceVersion;
   return { type: 'DELETED', object: previous };
 }
