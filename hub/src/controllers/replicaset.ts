@@ -67,6 +67,22 @@ export function createReplicaSetController(): HubComponent {
   const unwatch: (() => void)[] = [];
   const replicaSets = new Map<string, ReplicaSet>();
   const unhealthyNodes = new Set<string>();
+  /**
+   * Pods by namespace, kept by the watch. The store delivers watch events synchronously with each
+   * write, so this is current whenever a sync runs (and spares a namespace scan per sync).
+   */
+  const podsByNamespace = new Map<string, Map<string, Pod>>();
+
+  const cachePod = (type: string, pod: Pod) => {
+    const ns = pod.metadata.namespace as string;
+    let pods = podsByNamespace.get(ns);
+    if (!pods) {
+      pods = new Map();
+      podsByNamespace.set(ns, pods);
+    }
+    if (type === 'DELETED') pods.delete(pod.metadata.name as string);
+    else pods.set(pod.metadata.name as string, pod);
+  };
 
   const enqueueOwnersOf = (pod: Pod) => {
     const ref = controllerRef(pod);
@@ -156,7 +172,7 @@ export function createReplicaSetController(): HubComponent {
     }
     const selector = selectorOf(rs);
     if (!selector) return;
-    const pods = ctx.service.list(PODS, { namespace }).items as Pod[];
+    const pods = [...(podsByNamespace.get(namespace as string)?.values() ?? [])];
     const owned = claimPods(ctx, rs, selector, pods);
     let active = owned.filter(isPodActive);
     const desired = rs.spec.replicas ?? 1;
@@ -233,11 +249,19 @@ export function createReplicaSetController(): HubComponent {
           queue?.add(key);
         }),
       );
-      unwatch.push(listAndWatch<Pod>(ctx.service, PODS, (_, pod) => enqueueOwnersOf(pod)));
+      unwatch.push(
+        listAndWatch<Pod>(ctx.service, PODS, (type, pod) => {
+          cachePod(type, pod);
+          enqueueOwnersOf(pod);
+        }),
+      );
     },
     stop() {
       for (const u of unwatch.splice(0)) u();
       queue?.shutDown();
+      podsByNamespace.clear();
+      replicaSets.clear();
+      unhealthyNodes.clear();
       context = undefined;
     },
   };
