@@ -41,6 +41,12 @@ export function toApiError(error: unknown, log?: Logger): ApiError {
 
 export function sendError(res: ServerResponse, error: unknown, log?: Logger): void {
   const apiError = toApiError(error, log);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   if (apiError.code === 429 || apiError.code === 503) res.setHeader('Retry-After', '1');
+  // The rest of an oversized body is not read: do not reuse the connection.
+  if (apiError.code === 413) res.setHeader('Connection', 'close');
   sendJson(res, apiError.code, apiError.status);
 }

@@ -92,7 +92,6 @@ export async function serveWatch(ctx: RequestContext, type: ResourceType, listOp
     clearTimeout(timeoutTimer);
     res.end();
   }
-  req.on('close', finish);
   res.on('close', finish);
   req.socket.setKeepAlive(true, 30_000);
   req.socket.setTimeout(0);

@@ -29,6 +29,8 @@ export interface RequestOptions {
   /** Override the token ('' = no Authorization header). */
   token?: string;
   headers?: Record<string, string>;
+  /** Send the body chunked, without Content-Length. */
+  chunked?: boolean;
 }
 
 function send(conn: ApiConnection, method: string, path: string, options: RequestOptions) {
@@ -42,11 +44,14 @@ function send(conn: ApiConnection, method: string, path: string, options: Reques
   else if (options.body !== undefined) payload = Buffer.from(JSON.stringify(options.body));
   if (payload) {
     headers['content-type'] = options.contentType ?? 'application/json';
-    headers['content-length'] = String(payload.length);
+    if (!options.chunked) headers['content-length'] = String(payload.length);
   }
   const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const req = requester(url, { method, headers, ...(conn.caPem ? { ca: conn.caPem } : {}) });
-  if (payload) req.end(payload);
+  if (payload && options.chunked) {
+    for (let i = 0; i < payload.length; i += 64 * 1024) req.write(payload.subarray(i, i + 64 * 1024));
+    req.end();
+  } else if (payload) req.end(payload);
   else req.end();
   return req;
 }
