@@ -186,6 +186,10 @@ export class PodmanDriver implements RuntimeDriver {
     if (options.timestamps) args.push('--timestamps');
     if (options.follow) args.push('--follow');
     args.push(id);
+    // podman's own errors share stderr with the container's: check existence before streaming.
+    const exists = await this.cli.exec(['container', 'exists', id]);
+    if (exists.exitCode === 1)
+      throw new RuntimeError('NotFound', `no container with name or ID "${id}" found: no such container`);
     if (signal?.aborted) return;
     const child = this.cli.spawn(args, signal);
     let stderrText = '';
