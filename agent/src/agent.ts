@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import type { Pod } from '@peapod/core';
+import { nodeUsername, type Pod } from '@peapod/core';
 import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmware-profiles';
 import type { AgentConfig } from './config.js';
 import { NodeReporter } from './node/reporter.js';
@@ -68,7 +68,7 @@ async function credentialFor(options: AgentOptions, caPem: string | undefined): 
   const password =
     options.password ?? (options.passwordFile ? readFileSync(options.passwordFile, 'utf8').trim() : undefined);
   if (password)
-    return { nodeName: options.nodeName, username: `node:${options.nodeName}`, password, url: options.hub, caPem };
+    return { nodeName: options.nodeName, username: nodeUsername(options.nodeName), password, url: options.hub, caPem };
   if (!options.token) throw new Error('first start: --token is required to join the hub');
   const credential = await joinHub({ url: options.hub, token: options.token, nodeName: options.nodeName, caPem });
   writeCredential(options.dataDir, credential);

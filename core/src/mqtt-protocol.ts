@@ -2,7 +2,8 @@
  * The MQTT control-plane protocol between the hub and its agents (docs/protocol.md): topic names,
  * payload shapes and their validation. Pure (no I/O) so both ends share one definition.
  *
- * Every topic of a node lives under `peapod/v1/<username>/…` where the username is `node:<name>`,
+ * Every topic of a node lives under `peapod/v1/<username>/…` where the username is `node.<name>`
+ * (no `:` — Mosquitto password files cannot hold it),
  * so a broker ACL can grant a node its own subtree with a single `%u` pattern.
  */
 import type { NodeAddress, NodeSystemInfo, Pod, PodStatus, ResourceList, Taint } from './types.js';
@@ -17,12 +18,12 @@ export const HUB_USERNAME = 'hub';
 export const JOIN_USERNAME = 'join';
 
 export function nodeUsername(nodeName: string): string {
-  return `node:${nodeName}`;
+  return `node.${nodeName}`;
 }
 
-/** The node name of a `node:<name>` username, or undefined for any other identity. */
+/** The node name of a `node.<name>` username, or undefined for any other identity. */
 export function nodeNameOfUsername(username: string | undefined): string | undefined {
-  if (!username?.startsWith('node:')) return undefined;
+  if (!username?.startsWith('node.')) return undefined;
   const name = username.slice(5);
   return isValidNodeName(name) ? name : undefined;
 }

@@ -53,8 +53,15 @@ export function topicMatches(filter: string, topic: string): boolean {
 }
 
 export async function createClientBus(url: string, options: IClientOptions = {}): Promise<MessageBus> {
-  const client: MqttClient = await connectAsync(url, {
+  const parsed = new URL(url);
+  const username = decodeURIComponent(parsed.username) || undefined;
+  const password = decodeURIComponent(parsed.password) || undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const client: MqttClient = await connectAsync(parsed.toString(), {
     clientId: `peapod-hub-${process.pid}`,
+    username,
+    password,
     clean: false,
     protocolVersion: 4,
     reconnectPeriod: 1000,

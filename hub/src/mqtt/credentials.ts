@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatJoinToken, parseJoinToken } from '@peapod/core';
+import { formatJoinToken, nodeUsername, parseJoinToken } from '@peapod/core';
 
 /**
  * Join token and per-node MQTT credentials of the embedded broker, kept in the hub's data dir
@@ -84,7 +84,7 @@ export class CredentialStore {
       createdAt: now.toISOString(),
     };
     this.save();
-    return { username: `node:${nodeName}`, password };
+    return { username: nodeUsername(nodeName), password };
   }
 
   verifyNode(nodeName: string, password: string): boolean {

@@ -30,9 +30,9 @@ interface PendingRequest {
 type RequestBody = ProxyRequest extends infer R ? (R extends ProxyRequest ? Omit<R, 'v' | 'id'> : never) : never;
 
 /**
- * NodeProxy over MQTT: a request goes to `…/node:<n>/requests` (QoS 0: a request for an offline
+ * NodeProxy over MQTT: a request goes to `…/node.<n>/requests` (QoS 0: a request for an offline
  * node is not queued for hours, it times out); the agent answers with numbered chunks on
- * `…/node:<n>/responses/<id>` ending with `end` or `error`.
+ * `…/node.<n>/responses/<id>` ending with `end` or `error`.
  */
 export class MqttNodeProxy implements NodeProxy {
   private readonly pending = new Map<string, PendingRequest>();
