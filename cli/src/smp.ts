@@ -167,19 +167,22 @@ export function canonicalJson(v: Json): string {
 }
 
 /**
- * The manifest with its own last-applied-configuration annotation set, as kubectl stores it:
- * the manifest (minus that annotation) as compact JSON followed by a newline.
+ * The manifest with its own last-applied-configuration annotation set, as kubectl stores it: the
+ * manifest (namespace filled in, `annotations` present even if empty, minus that annotation) as
+ * compact JSON followed by a newline.
  */
-export function withLastApplied(manifest: JsonMap): JsonMap {
-  const copy = structuredClone(manifest) as JsonMap & { metadata?: JsonMap & { annotations?: Record<string, string> } };
+export function withLastApplied(manifest: JsonMap, namespace?: string): JsonMap {
+  const copy = structuredClone(manifest) as JsonMap & {
+    metadata?: JsonMap & { annotations?: Record<string, string>; namespace?: string };
+  };
   copy.metadata ??= {};
   const meta = copy.metadata;
-  if (meta.annotations) {
-    delete meta.annotations[LAST_APPLIED];
-    if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
-  }
+  if (namespace && !meta.namespace) meta.namespace = namespace;
+  const annotations = { ...(meta.annotations ?? {}) };
+  delete annotations[LAST_APPLIED];
+  meta.annotations = annotations;
   const annotation = `${canonicalJson(copy)}\n`;
-  meta.annotations = { ...(meta.annotations ?? {}), [LAST_APPLIED]: annotation };
+  meta.annotations = { ...annotations, [LAST_APPLIED]: annotation };
   return copy;
 }
 

@@ -299,10 +299,8 @@ export function describeNode(node: Obj, pods: Obj[], events: EventLike[], lease:
       );
     }
   }
-  if (st.addresses?.length) {
-    w.write(0, 'Addresses:\n');
-    for (const a of st.addresses) w.write(1, `${a.type}:\t${a.address}\n`);
-  }
+  w.write(0, 'Addresses:\n');
+  for (const a of st.addresses ?? []) w.write(1, `${a.type}:\t${a.address}\n`);
   for (const [title, list] of [
     ['Capacity', st.capacity],
     ['Allocatable', st.allocatable],

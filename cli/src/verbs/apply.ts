@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       continue;
     }
     const { t, name, namespace, path } = target;
-    const modified = withLastApplied(m.obj);
+    const modified = withLastApplied(m.obj, namespace);
     const label = `${kindPrefix(t)}/${name}`;
     try {
       let current: KubeObj | undefined;
@@ -40,7 +40,6 @@ export async function run(argv: string[]): Promise<number> {
         if (!(e instanceof StatusError && e.httpCode === 404)) throw e;
       }
       if (!current) {
-        if (namespace) (modified.metadata as Record<string, unknown>).namespace ??= namespace;
         await client.request('POST', resourcePath(t, namespace), {
           body: modified,
           query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: 'Strict' },
