@@ -250,4 +250,27 @@ describe('SqliteStore basics', () => {
     }
     expect(readFileSync(join(dir, DATABASE_FILE)).length).toBeGreaterThan(0);
   });
+
+  it('a failed disk write is a 500 Status, changes nothing and emits nothing', () => {
+    const dir = temp.dir();
+    const store = temp.open(dir, { busyTimeoutMs: 20 });
+    store.create(PODS, pod('a'));
+    const rec = recorder();
+    store.watch(PODS, {}, rec.listener);
+    const blocker = new Database(join(dir, DATABASE_FILE));
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      const error = apiError(() => store.create(PODS, pod('b')));
+      expect(error.code).toBe(500);
+      expect(error.reason).toBe('InternalError');
+      expect(error.message).toMatch(/^Internal error occurred: storage write failed: /);
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    expect(store.get(PODS, 'default', 'b')).toBeUndefined();
+    expect(rec.events).toEqual([]);
+    expect(store.create(PODS, pod('b')).metadata.name).toBe('b');
+    expect(rec.summary()).toEqual(['ADDED b']);
+  });
 });

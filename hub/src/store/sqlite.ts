@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, ResourceType } from '@peapod/core';
-import { alreadyExists, apiVersionOf, badRequest, conflict, invalid, notFound } from '@peapod/core';
+import { alreadyExists, apiVersionOf, badRequest, conflict, internalError, invalid, notFound } from '@peapod/core';
 import Database from 'better-sqlite3';
 import { ChangeLog, type ChangeRecord } from './change-log.js';
 import { desiredStateChanged, generateObjectName, jsonCopy, rfc3339Seconds } from './object-meta.js';
@@ -29,6 +29,8 @@ export interface SqliteStoreOptions {
   changeLogMaxBytes?: number;
   /** Milliseconds since the epoch (creationTimestamp); injectable for tests. */
   now?: () => number;
+  /** How long a write waits for a lock held by another connection before failing (default 5000). */
+  busyTimeoutMs?: number;
 }
 
 /** What the store wrote to disk, for benchmarks (disk writes per hour) and tests. */
@@ -98,7 +100,7 @@ export class SqliteStore implements ObjectStore {
     this.path = resolveDatabasePath(location);
     mkdirSync(dirname(this.path), { recursive: true });
     this.now = options.now ?? Date.now;
-    this.db = new Database(this.path);
+    this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
@@ -318,7 +320,12 @@ export class SqliteStore implements ObjectStore {
 
   close(): void {
     if (this.closed) return;
-    this.flush();
+    try {
+      this.flush();
+    } catch (error) {
+      // Only volatile fields were pending (see docs/storage.md): lose them, not the shutdown.
+      console.error('peapod store: final flush failed', error);
+    }
     this.closed = true;
     this.watchers.clear();
     this.db.close();
@@ -360,6 +367,8 @@ export class SqliteStore implements ObjectStore {
       record = this.db.transaction(body)();
     } catch (error) {
       this.rvCeiling = ceiling; // the reservation rolled back with the transaction
+      // Disk full, I/O error…: nothing was written; the caller gets a Kubernetes-shaped 500.
+      if (error instanceof Database.SqliteError) throw internalError(`storage write failed: ${error.message}`);
       throw error;
     }
     this.stats.transactions++;
