@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { Container, ContainerStatus, Pod, PodStatus } from '@peapod/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -117,7 +120,7 @@ afterAll(async () => {
   await rm(hostDir, { recursive: true, force: true });
 }, 120_000);
 
-describe.concurrent('pod engine on podman', () => {
+describe.concurrent('pod engine on podman', { timeout: 240_000 }, () => {
   it('restartPolicy Never: exit 0 → Succeeded; env from the downward API', async () => {
     const pod = apply(
       makePod(
@@ -442,7 +445,7 @@ describe.concurrent('pod engine on podman', () => {
   });
 });
 
-describe('adoption after an agent restart', () => {
+describe('adoption after an agent restart', { timeout: 180_000 }, () => {
   it('a second manager adopts running containers without restarting them and removes unwanted pods', async () => {
     const keep = apply(makePod([{ name: 'web', image: TEST_IMAGES.httpd }]));
     const drop = apply(makePod([busybox('app', 'exec sleep 600')]));
@@ -468,4 +471,110 @@ describe('adoption after an agent restart', () => {
     unapply(keep);
     await until('keep removed', () => removed.includes(keep.metadata.uid!));
   });
+
+  it('after a kill -9 of the process running the pods, a new manager adopts them without restarts', async () => {
+    const agent = await startChildAgent();
+    const pod = makePod([
+      {
+        name: 'web',
+        image: TEST_IMAGES.httpd,
+        readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+      },
+    ]);
+    const before = await agent.runUntilReady(pod);
+    agent.kill9();
+
+    const second = newManager();
+    const seen: PodStatusUpdate[] = [];
+    second.onStatus((u) => seen.push(u));
+    await second.start();
+    second.sync([pod]);
+    const after = await until('adopted and ready', () => {
+      const c = [...seen].reverse().find((u) => u.uid === pod.metadata.uid)?.status.containerStatuses?.[0];
+      return c?.ready && c;
+    });
+    expect(after.containerID).toBe(before.containerID);
+    expect(after.restartCount).toBe(0);
+    expect(after.state?.running?.startedAt).toBe(before.state?.running?.startedAt);
+    second.sync([]);
+    await until(
+      'removed',
+      async () =>
+        (await podman(['ps', '-aq', '--filter', `label=${LABELS.podUid}=${pod.metadata.uid}`])).stdout.trim() === '',
+    );
+    await second.stop();
+  });
+
+  it('a container whose spec hash changed while the agent was down is replaced (restartCount 1)', async () => {
+    const pod = apply(makePod([busybox('app', 'exec sleep 600', { env: [{ name: 'V', value: '1' }] })]));
+    const before = await until('running', () => container(pod, 'app')?.state?.running && container(pod, 'app'));
+    await mgr.stop();
+    mgr = newManager();
+    watch(mgr);
+    await mgr.start();
+    const changed = {
+      ...pod,
+      spec: { ...pod.spec, containers: [busybox('app', 'exec sleep 600', { env: [{ name: 'V', value: '2' }] })] },
+    };
+    apply(changed);
+    const after = await until('replaced', () => {
+      const c = container(pod, 'app');
+      return c?.state?.running && c.containerID !== before.containerID && c;
+    });
+    expect(after.restartCount).toBe(1);
+    expect(after.lastState?.terminated?.containerID).toBe(before.containerID);
+    unapply(changed);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
 });
+
+/**
+ * A separate OS process running only the pod engine (bundled from the sources with rolldown), so
+ * the test can SIGKILL it like a crashed agent. Its process group is killed by PID, which also ends
+ * the `podman events` child it started.
+ */
+async function startChildAgent() {
+  const dir = await mkdtemp(join(tmpdir(), 'peapod-child-agent-'));
+  const src = (p: string) => fileURLToPath(new URL(`../src/${p}`, import.meta.url));
+  await writeFile(
+    join(dir, 'agent.ts'),
+    `import { createPodManager } from ${JSON.stringify(src('pods/manager.ts'))};
+import { PodmanDriver } from ${JSON.stringify(src('runtime/podman.ts'))};
+const [nodeName, dataDir, podJson] = process.argv.slice(2);
+const m = createPodManager({ driver: new PodmanDriver({ containersConf: process.env.CONTAINERS_CONF }), nodeName, hostIP: '127.0.0.1', dataDir });
+m.onStatus((u) => process.stdout.write(JSON.stringify(u) + '\\n'));
+await m.start();
+m.sync([JSON.parse(podJson)]);
+`,
+  );
+  const { build } = await import('rolldown');
+  await build({
+    input: join(dir, 'agent.ts'),
+    platform: 'node',
+    resolve: { alias: { '@peapod/core': fileURLToPath(new URL('../../core/src/index.ts', import.meta.url)) } },
+    output: { file: join(dir, 'agent.mjs'), format: 'esm' },
+    logLevel: 'silent',
+  });
+  let pid: number | undefined;
+  return {
+    async runUntilReady(pod: Pod): Promise<ContainerStatus> {
+      const child = spawn(process.execPath, [join(dir, 'agent.mjs'), node, dataDir, JSON.stringify(pod)], {
+        env: { ...process.env, CONTAINERS_CONF },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      pid = child.pid;
+      const lines = createInterface({ input: child.stdout });
+      let ready: ContainerStatus | undefined;
+      lines.on('line', (line) => {
+        const c = (JSON.parse(line) as PodStatusUpdate).status.containerStatuses?.[0];
+        if (c?.ready) ready = c;
+      });
+      return until('child agent: container ready', () => ready);
+    },
+    kill9(): void {
+      if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+      void rm(dir, { recursive: true, force: true });
+    },
+  };
+}
