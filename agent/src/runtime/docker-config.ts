@@ -34,6 +34,8 @@ export function infraCreateBody(config: SandboxConfig, pause: PauseImage): Recor
     StopTimeout: 0,
     HostConfig: {
       NetworkMode: config.hostNetwork ? 'host' : 'bridge',
+      // Docker's default IPC mode is private; containers can join only a shareable one.
+      IpcMode: 'shareable',
       PortBindings: portBindings,
       RestartPolicy: { Name: 'no' },
     },

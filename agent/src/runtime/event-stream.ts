@@ -24,7 +24,8 @@ export type EventSource = (
 /**
  * One long-lived event stream per driver: started on the first subscription, fanned out by label
  * filter, deduplicated on (id, status, time), restarted with `since` = newest event seen (or the
- * subscription time) if it dies. No polling.
+ * subscription time) if it dies, 1 s later, doubling up to 30 s while it keeps dying without
+ * delivering anything. No polling.
  */
 export class RuntimeEventStream {
   private readonly hub = new EventHub(
@@ -38,10 +39,14 @@ export class RuntimeEventStream {
   /** How many times the source was (re)opened; for diagnostics and tests. */
   opened = 0;
 
+  /** Restarts in a row without a single event in between (drives the restart back-off). */
+  private failures = 0;
+
   constructor(
     private readonly source: EventSource,
     private readonly parse: (line: string) => ParsedEvent | undefined,
     private readonly restartDelayMs = 1000,
+    private readonly maxRestartDelayMs = 30_000,
   ) {}
 
   subscribe(filter: Record<string, string>, listener: (event: ContainerEvent) => void): () => void {
@@ -66,15 +71,18 @@ export class RuntimeEventStream {
     const since = this.deduper.newestTime() ?? this.startedAt;
     const ended = () => {
       if (this.abort !== abort || abort.signal.aborted) return;
+      const delay = Math.min(this.maxRestartDelayMs, this.restartDelayMs * 2 ** this.failures);
+      this.failures++;
       this.restartTimer = setTimeout(() => {
         if (this.abort === abort) this.open();
-      }, this.restartDelayMs);
+      }, delay);
       this.restartTimer.unref?.();
     };
     this.source(since, abort.signal, (line) => this.handle(line)).then(ended, ended);
   }
 
   private handle(line: string): void {
+    this.failures = 0;
     let parsed: ParsedEvent | undefined;
     try {
       parsed = this.parse(line);
