@@ -327,10 +327,13 @@ const STRUCTURED_OPERATORS: Record<string, SelectorOperator | undefined> = {
   DoesNotExist: '!',
 };
 
-/** kubectl's rendering of a structured selector (deployment SELECTOR column, `describe`). */
+/** kubectl's rendering of a structured selector (`describe`): `<none>` when empty or null, `<error>` if invalid. */
 export function formatLabelSelector(sel: LabelSelector | null | undefined): string {
-  if (sel === null || sel === undefined) return '<none>';
-  const s = selectorFromLabelSelector(sel);
-  if (s.empty) return '<none>';
-  return s.toString();
+  let text: string;
+  try {
+    text = selectorFromLabelSelector(sel).toString();
+  } catch {
+    return '<error>';
+  }
+  return text === '' ? '<none>' : text;
 }

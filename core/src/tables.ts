@@ -5,7 +5,7 @@
  * unless `-o wide`. Pure: `now` fixes the clock for AGE.
  */
 import { translateTimestampSince } from './duration.js';
-import { formatLabelSelector } from './label-selector.js';
+import { selectorFromLabelSelector } from './label-selector.js';
 import { podSummary } from './pod-status.js';
 import type { ResourceType } from './resources.js';
 import type {
@@ -448,8 +448,7 @@ const replicaSetPrinter: Printer<ReplicaSet> = {
 /** Deployment/ReplicaSet SELECTOR cell: the selector string, `<invalid>` if it does not parse. */
 function selectorText(sel: Deployment['spec']['selector'] | undefined): string {
   try {
-    const s = formatLabelSelector(sel);
-    return s === '<none>' ? '' : s;
+    return selectorFromLabelSelector(sel).toString();
   } catch {
     return '<invalid>';
   }
@@ -472,6 +471,16 @@ const PRINTERS: Record<string, Printer<never>> = {
   ReplicaSet: replicaSetPrinter,
 };
 
+/** A malformed stored object (e.g. odd status from an agent) yields `<unknown>` cells, not a failed list. */
+function safeCells(printer: Printer<KubeObject>, obj: KubeObject, now: number): TableCell[] {
+  try {
+    return printer.cells(obj, now);
+  } catch {
+    const name = typeof obj?.metadata?.name === 'string' ? obj.metadata.name : '';
+    return printer.columns.map(([column], i) => (i === 0 && column === 'Name' ? name : '<unknown>'));
+  }
+}
+
 function rowObject(obj: KubeObject, include: TableOptions['includeObject']): TableRow['object'] {
   if (include === 'None') return undefined;
   if (include === 'Object') return obj;
@@ -493,7 +502,7 @@ export function tableFor(type: ResourceType, objects: KubeObject[], options: Tab
       priority,
     }));
   const rows = objects.map((obj) => {
-    const row: TableRow = { cells: printer.cells(obj, now).filter((_, i) => keep[i]) };
+    const row: TableRow = { cells: safeCells(printer, obj, now).filter((_, i) => keep[i]) };
     const conditions = printer.conditions?.(obj);
     if (conditions) row.conditions = conditions;
     const object = rowObject(obj, options.includeObject);

@@ -68,5 +68,7 @@ export function assertValid(obj: KubeObject, old?: KubeObject): void {
   const causes = validateObject(obj, old);
   if (causes.length === 0) return;
   const group = resourceTypeForKind(obj.apiVersion, obj.kind)?.group ?? '';
-  throw invalid(obj.kind, obj.metadata?.name || obj.metadata?.generateName || '', causes, group);
+  const meta = (obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {}) as Record<string, unknown>;
+  const name = [meta.name, meta.generateName].find((n): n is string => typeof n === 'string' && n !== '') ?? '';
+  throw invalid(String(obj.kind), name, causes, group);
 }

@@ -224,6 +224,13 @@ describe('tableFor (§13.1, kubectl-wire §3)', () => {
     expect(tableFor(type('po'), [pod], { includeObject: 'None' }).rows[0].object).toBeUndefined();
   });
 
+  it('a malformed stored object gives <unknown> cells instead of failing the list', () => {
+    const bad = { ...makePod({}), status: { containerStatuses: [null] } } as unknown as KubeObject;
+    const t = tableFor(type('po'), [bad, makePod({ statuses: [running('app')] })], { now: NOW });
+    expect(t.rows[0].cells.slice(0, 3)).toEqual(['web', '<unknown>', '<unknown>']);
+    expect(t.rows[1].cells[2]).toBe('Running');
+  });
+
   it('pods: completed rows carry the Completed condition', () => {
     const t = tableFor(type('po'), [makePod({ phase: 'Succeeded', statuses: [terminated('app', 0, 'Completed')] })], {
       now: NOW,

@@ -235,6 +235,14 @@ describe('pods', () => {
     ]);
   });
 
+  it('with hostNetwork, hostPort defaults to and must match containerPort', () => {
+    const hostNet = (ports: Json) => pod({ hostNetwork: true, containers: [{ name: 'a', image: 'x:1', ports }] });
+    expect(causes(hostNet([{ containerPort: 8080 }]))).toEqual([]);
+    expect(fields(hostNet([{ containerPort: 8080, hostPort: 80 }]))).toEqual([
+      'spec.containers[0].ports[0].hostPort: Invalid value: 80: must match `containerPort` when `hostNetwork` is true',
+    ]);
+  });
+
   it('probes need exactly one handler; liveness successThreshold must be 1', () => {
     const probeErrors = (probe: Json, kind = 'livenessProbe') =>
       fields(pod({ containers: [{ name: 'app', image: 'a:1', [kind]: probe }] }));

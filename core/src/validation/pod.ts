@@ -31,7 +31,7 @@ const HOST_PATH_TYPES = [
 ];
 const NODE_SELECTOR_OPERATORS = ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'];
 
-function validateContainerPorts(errs: FieldErrors, path: string, ports: unknown): void {
+function validateContainerPorts(errs: FieldErrors, path: string, ports: unknown, hostNetwork: boolean): void {
   if (ports === undefined || ports === null || !errs.isArray(path, ports)) return;
   const names = new Set<string>();
   ports.forEach((port, i) => {
@@ -49,6 +49,9 @@ function validateContainerPorts(errs: FieldErrors, path: string, ports: unknown)
     }
     if (port.hostPort !== undefined && port.hostPort !== 0 && errs.isInteger(`${p}.hostPort`, port.hostPort)) {
       errs.invalidEach(`${p}.hostPort`, port.hostPort, isValidPortNum(port.hostPort));
+      if (hostNetwork && port.hostPort !== port.containerPort) {
+        errs.invalid(`${p}.hostPort`, port.hostPort, 'must match `containerPort` when `hostNetwork` is true');
+      }
     }
     if (port.protocol !== undefined && !PROTOCOLS.includes(port.protocol as string)) {
       errs.notSupported(`${p}.protocol`, port.protocol, PROTOCOLS);
@@ -114,6 +117,7 @@ interface ContainerContext {
   names: Set<string>;
   volumes: Set<string>;
   init: boolean;
+  hostNetwork: boolean;
 }
 
 function validateContainer(errs: FieldErrors, p: string, c: unknown, ctx: ContainerContext): void {
@@ -145,7 +149,7 @@ function validateContainer(errs: FieldErrors, p: string, c: unknown, ctx: Contai
   ) {
     errs.notSupported(`${p}.terminationMessagePolicy`, c.terminationMessagePolicy, ['File', 'FallbackToLogsOnError']);
   }
-  validateContainerPorts(errs, `${p}.ports`, c.ports);
+  validateContainerPorts(errs, `${p}.ports`, c.ports, ctx.hostNetwork);
   validateEnv(errs, `${p}.env`, c.env);
   validateVolumeMounts(errs, `${p}.volumeMounts`, c.volumeMounts, ctx.volumes);
   validateResourceRequirements(errs, `${p}.resources`, c.resources);
@@ -324,10 +328,11 @@ export function validatePodSpec(errs: FieldErrors, path: string, spec: unknown):
   if (!errs.isObject(path, spec)) return;
   const volumes = validateVolumes(errs, `${path}.volumes`, spec.volumes);
   const names = new Set<string>();
+  const hostNetwork = spec.hostNetwork === true;
   if (spec.initContainers !== undefined && spec.initContainers !== null) {
     if (errs.isArray(`${path}.initContainers`, spec.initContainers)) {
       spec.initContainers.forEach((c, i) => {
-        validateContainer(errs, `${path}.initContainers[${i}]`, c, { names, volumes, init: true });
+        validateContainer(errs, `${path}.initContainers[${i}]`, c, { names, volumes, init: true, hostNetwork });
       });
     }
   }
@@ -339,7 +344,7 @@ export function validatePodSpec(errs: FieldErrors, path: string, spec: unknown):
     errs.required(`${path}.containers`);
   } else if (errs.isArray(`${path}.containers`, spec.containers)) {
     spec.containers.forEach((c, i) => {
-      validateContainer(errs, `${path}.containers[${i}]`, c, { names, volumes, init: false });
+      validateContainer(errs, `${path}.containers[${i}]`, c, { names, volumes, init: false, hostNetwork });
     });
   }
   if (spec.restartPolicy !== undefined && !RESTART_POLICIES.includes(spec.restartPolicy as string)) {
