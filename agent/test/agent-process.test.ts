@@ -1,0 +1,148 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { KubeObject } from '@peapod/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  NODES,
+  PODS,
+  readyCondition,
+  startTestHub,
+  type TestHub,
+  tempDir,
+} from '../../hub/test/mqtt-harness.js';
+
+/**
+ * End to end with real processes: an in-process hub slice (store, service, MQTT component) and a
+ * real agent process (compiled dist, podman runtime). Run `npx tsc -b agent` first.
+ */
+const CONTAINERS_CONF = fileURLToPath(new URL('../../ci/containers.conf', import.meta.url));
+const MAIN = fileURLToPath(new URL('./fixtures/agent-main.mjs', import.meta.url));
+const nodeName = `proc-${randomBytes(3).toString('hex')}`;
+const hubDir = tempDir('peapod-proc-hub-');
+const agentDir = tempDir('peapod-proc-agent-');
+let h: TestHub;
+let agent: ChildProcess | undefined;
+
+function podman(args: string[]): string {
+  return execFileSync('podman', args, { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' });
+}
+
+function startAgentProcess(): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      '--hub',
+      h.url,
+      '--token',
+      h.token,
+      '--name',
+      nodeName,
+      '--data-dir',
+      agentDir.path,
+      '--profile',
+      'generic-amd64',
+      '--heartbeat-interval',
+      '2s',
+      '--containers-conf',
+      CONTAINERS_CONF,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      if (String(d).includes('agent-ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`agent exited ${code}: ${err.slice(-2000)}`)));
+  });
+}
+
+function node(): KubeObject | undefined {
+  try {
+    return h.service.get(NODES, undefined, nodeName);
+  } catch {
+    return undefined;
+  }
+}
+
+function pod(name: string): KubeObject | undefined {
+  try {
+    return h.service.get(PODS, 'default', name);
+  } catch {
+    return undefined;
+  }
+}
+
+beforeAll(async () => {
+  h = await startTestHub(hubDir.path);
+});
+
+afterAll(async () => {
+  if (agent?.pid && agent.exitCode === null) {
+    const exited = new Promise((r) => agent!.once('exit', r));
+    process.kill(agent.pid, 'SIGTERM');
+    await exited;
+  }
+  await h?.stop();
+  for (const id of podman(['ps', '-aq', '--filter', `label=io.peapod.node=${nodeName}`])
+    .split('\n')
+    .filter(Boolean))
+    podman(['rm', '-f', '-t', '0', id]);
+  for (const id of podman(['pod', 'ps', '-q', '--filter', `label=io.peapod.node=${nodeName}`])
+    .split('\n')
+    .filter(Boolean))
+    podman(['pod', 'rm', '-f', id]);
+  hubDir.remove();
+  agentDir.remove();
+});
+
+describe('real agent process', () => {
+  it('joins, runs a pod, goes Unknown when killed, and comes back adopting its pod', async () => {
+    agent = await startAgentProcess();
+    await eventually(() => readyCondition(node() ?? ({} as KubeObject))?.status === 'True', 'node Ready', 60_000);
+    expect(node()!.status.nodeInfo.containerRuntimeVersion).toMatch(/^podman:\/\/4\./);
+
+    h.service.create(PODS, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'sleeper', namespace: 'default' },
+      spec: {
+        nodeName,
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'main',
+            image: 'localhost/edge-test/busybox:1',
+            imagePullPolicy: 'Never',
+            command: ['sleep', '3600'],
+          },
+        ],
+      },
+    });
+    await eventually(() => pod('sleeper')?.status?.phase === 'Running', 'pod Running', 90_000);
+    const containerID = pod('sleeper')!.status.containerStatuses[0].containerID;
+
+    // SIGKILL: no clean MQTT disconnect, the broker publishes the Last Will.
+    const killedAt = Date.now();
+    process.kill(agent.pid!, 'SIGKILL');
+    await eventually(() => readyCondition(node()!)?.status === 'Unknown', 'node Unknown after SIGKILL', 60_000);
+    const detectionMs = Date.now() - killedAt;
+    console.log(`[measure] SIGKILL → node Ready=Unknown in ${detectionMs} ms`);
+    expect(detectionMs).toBeLessThan(50_000); // generous ceiling: the grace period; the will is far faster
+    expect(readyCondition(node()!).reason).toBe('NodeStatusUnknown');
+
+    agent = await startAgentProcess(); // same data dir: stored credential, no token needed again
+    await eventually(() => readyCondition(node()!)?.status === 'True', 'node Ready again', 60_000);
+    await eventually(() => pod('sleeper')?.status?.phase === 'Running', 'pod still Running', 60_000);
+    expect(pod('sleeper')!.status.containerStatuses[0].containerID).toBe(containerID);
+
+    h.service.delete(PODS, 'default', 'sleeper');
+    await eventually(() => !pod('sleeper'), 'pod removed after the agent confirmed', 90_000);
+  });
+});
