@@ -28,7 +28,7 @@ const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v)
  */
 export function decodeManifests(text: string, source = '<stdin>'): KubeObject[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false });
   const fail = (doc: number, line: number | undefined, msg: string): never => {
     const where = line !== undefined ? `document ${doc}, line ${line}` : `document ${doc}`;
     throw new ManifestError(`error parsing ${source}: ${where}: ${msg}`, source, doc, line);

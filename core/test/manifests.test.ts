@@ -9,6 +9,15 @@ describe('decodeManifests', () => {
     expect(objs.map((o) => o.metadata.name)).toEqual(['a', 'b']);
   });
 
+  it('ignores a byte-order mark and CRLF line ends', () => {
+    expect(decodeManifests(`\uFEFF${POD.replaceAll('\n', '\r\n')}`)[0].metadata.name).toBe('a');
+  });
+
+  it('returns nothing for empty input', () => {
+    expect(decodeManifests('')).toEqual([]);
+    expect(decodeManifests('---\n# nothing\n')).toEqual([]);
+  });
+
   it('decodes JSON', () => {
     const objs = decodeManifests(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }));
     expect(objs).toEqual([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }]);
