@@ -487,6 +487,8 @@ describe('error shapes', () => {
     const proto = await api(hub, 'POST', PODS, { raw: 'k8s\0', contentType: 'application/vnd.kubernetes.protobuf' });
     expect(proto.status).toBe(415);
     expect(proto.body.reason).toBe('UnsupportedMediaType');
+    const yamlPatch = await api(hub, 'POST', PODS, { raw: '{}', contentType: 'text/csv' });
+    expect(yamlPatch.status).toBe(415);
     const patch = await api(hub, 'PATCH', `${PODS}/dup-1`, { body: {}, contentType: 'text/plain' });
     expect(patch.status).toBe(415);
   });

@@ -213,6 +213,67 @@ ${env}
   });
 });
 
+describe('kubectl typed clients (protobuf bodies)', () => {
+  it('create deployment, namespace and service generators work', async () => {
+    const deployment = await kubectl([
+      'create',
+      'deployment',
+      'gen',
+      '--image=localhost/edge-test/httpd:1',
+      '--replicas=2',
+      '--port=80',
+    ]);
+    expect([deployment.code, deployment.stdout.trim()]).toEqual([0, 'deployment.apps/gen created']);
+    const stored = (await api(hub, 'GET', '/apis/apps/v1/namespaces/default/deployments/gen')).body;
+    expect(stored.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: 'gen' } },
+      template: { metadata: { labels: { app: 'gen' } } },
+    });
+    expect(stored.spec.template.spec.containers[0]).toMatchObject({
+      name: 'httpd',
+      image: 'localhost/edge-test/httpd:1',
+      ports: [{ containerPort: 80 }],
+    });
+    const ns = await kubectl(['create', 'namespace', 'generated']);
+    expect(ns.stdout.trim()).toBe('namespace/generated created');
+    const svc = await kubectl(['create', 'service', 'nodeport', 'gen', '--tcp=81:http']);
+    expect(svc.stdout.trim()).toBe('service/gen created');
+    const service = (await api(hub, 'GET', '/api/v1/namespaces/default/services/gen')).body;
+    expect(service.spec).toMatchObject({ type: 'NodePort', selector: { app: 'gen' } });
+    expect(service.spec.ports[0]).toMatchObject({ port: 81, targetPort: 'http', protocol: 'TCP' });
+    const configmap = await kubectl(['create', 'configmap', 'cm', '--from-literal=a=b']);
+    expect(configmap.code).toBe(1);
+    expect(configmap.stderr).toContain('the server could not find the requested resource');
+  });
+
+  it('drain deletes the pods of a node (typed client, protobuf DeleteOptions)', async () => {
+    await api(hub, 'POST', '/api/v1/nodes', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'drained' },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      },
+    });
+    await api(hub, 'POST', '/api/v1/namespaces/default/pods', { body: podManifest('on-drained') });
+    await api(hub, 'POST', '/api/v1/namespaces/default/pods/on-drained/binding', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'on-drained' },
+        target: { kind: 'Node', name: 'drained' },
+      },
+    });
+    const res = await kubectl(['drain', 'drained', '--force', '--grace-period=0']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('pod/on-drained deleted');
+    expect(res.stdout).toContain('node/drained drained');
+    expect((await api(hub, 'GET', '/api/v1/namespaces/default/pods/on-drained')).status).toBe(404);
+    expect((await api(hub, 'GET', '/api/v1/nodes/drained')).body.spec.unschedulable).toBe(true);
+  });
+});
+
 describe('kubectl get -w', () => {
   let child: ChildProcess | undefined;
 

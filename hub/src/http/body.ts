@@ -7,6 +7,7 @@ import {
   unsupportedMediaType,
 } from '@peapod/core';
 import { isObject } from './patch/json-value.js';
+import { decodeProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 
 /** Reading and decoding request bodies (JSON or YAML), at most MAX_BODY_BYTES. */
 
@@ -84,19 +85,15 @@ function parseYaml(text: string): unknown {
 }
 
 function unsupported(media: string): never {
-  if (media === 'application/vnd.kubernetes.protobuf') {
-    throw unsupportedMediaType(
-      'the hub does not decode protobuf request bodies; send JSON or YAML (use `kubectl apply -f`, or `kubectl create … --dry-run=client -o yaml | kubectl apply -f -`)',
-    );
-  }
   throw unsupportedMediaType(
-    `the body of the request was in an unknown format "${media}" - accepted media types include: application/json, application/yaml`,
+    `the body of the request was in an unknown format "${media}" - accepted media types include: application/json, application/yaml, ${PROTOBUF_MEDIA_TYPE}`,
   );
 }
 
 /** Decodes a JSON or YAML document of any shape (patch bodies). */
 export function decodeDocument(body: Buffer, contentType: string | undefined): unknown {
   const media = mediaTypeOf(contentType);
+  if (media === PROTOBUF_MEDIA_TYPE) return decodeProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
   if (JSON_MEDIA.has(media) || PATCH_JSON_MEDIA.has(media)) return parseJson(text);

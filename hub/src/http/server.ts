@@ -162,6 +162,7 @@ export class HttpApiComponent implements HubComponent {
       hub,
       bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 60_000,
     };
+    if (route.kind === 'not-found') throw NOT_FOUND;
     if (route.kind !== 'resource' && req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
     switch (route.kind) {
       case 'version':
