@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '@peapod/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,17 +20,28 @@ import {
  */
 const CONTAINERS_CONF = fileURLToPath(new URL('../../ci/containers.conf', import.meta.url));
 const MAIN = fileURLToPath(new URL('./fixtures/agent-main.mjs', import.meta.url));
-const nodeName = `proc-${randomBytes(3).toString('hex')}`;
+const runId = randomBytes(3).toString('hex');
+const nodeName = `proc-${runId}`;
+const otherName = `proc-${runId}-b`;
 const hubDir = tempDir('peapod-proc-hub-');
 const agentDir = tempDir('peapod-proc-agent-');
+const otherDir = tempDir('peapod-proc-agent-b-');
 let h: TestHub;
 let agent: ChildProcess | undefined;
+let other: ChildProcess | undefined;
 
 function podman(args: string[]): string {
   return execFileSync('podman', args, { env: { ...process.env, CONTAINERS_CONF }, encoding: 'utf8' });
 }
 
-function startAgentProcess(): Promise<ChildProcess> {
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
+  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
+}
+
+function startAgentProcess(name = nodeName, dataDir = agentDir.path): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -39,9 +51,9 @@ function startAgentProcess(): Promise<ChildProcess> {
       '--token',
       h.token,
       '--name',
-      nodeName,
+      name,
       '--data-dir',
-      agentDir.path,
+      dataDir,
       '--profile',
       'generic-amd64',
       '--heartbeat-interval',
@@ -63,9 +75,9 @@ function startAgentProcess(): Promise<ChildProcess> {
   });
 }
 
-function node(): KubeObject | undefined {
+function node(name = nodeName): KubeObject | undefined {
   try {
-    return h.service.get(NODES, undefined, nodeName);
+    return h.service.get(NODES, undefined, name);
   } catch {
     return undefined;
   }
@@ -84,9 +96,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (agent?.pid && agent.exitCode === null) {
-    const exited = new Promise((r) => agent!.once('exit', r));
-    process.kill(agent.pid, 'SIGTERM');
+  for (const child of [agent, other]) {
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(child.pid, 'SIGTERM');
     await exited;
   }
   await h?.stop();
@@ -100,12 +113,14 @@ afterAll(async () => {
     podman(['pod', 'rm', '-f', id]);
   hubDir.remove();
   agentDir.remove();
+  otherDir.remove();
 });
 
 describe('real agent process', () => {
   it('joins, runs a pod, goes Unknown when killed, and comes back adopting its pod', async () => {
-    agent = await startAgentProcess();
+    [agent, other] = await Promise.all([startAgentProcess(), startAgentProcess(otherName, otherDir.path)]);
     await eventually(() => readyCondition(node() ?? ({} as KubeObject))?.status === 'True', 'node Ready', 60_000);
+    await eventually(() => readyCondition(node(otherName) ?? ({} as KubeObject))?.status === 'True', 'b Ready', 60_000);
     expect(node()!.status.nodeInfo.containerRuntimeVersion).toMatch(/^podman:\/\/4\./);
 
     h.service.create(PODS, 'default', {
@@ -127,6 +142,7 @@ describe('real agent process', () => {
     });
     await eventually(() => pod('sleeper')?.status?.phase === 'Running', 'pod Running', 90_000);
     const containerID = pod('sleeper')!.status.containerStatuses[0].containerID;
+    console.log(`[measure] agent RSS with one pod: ${rssMiB(agent.pid!)} MiB; idle agent: ${rssMiB(other!.pid!)} MiB`);
 
     // SIGKILL: no clean MQTT disconnect, the broker publishes the Last Will.
     const killedAt = Date.now();
@@ -136,6 +152,7 @@ describe('real agent process', () => {
     console.log(`[measure] SIGKILL → node Ready=Unknown in ${detectionMs} ms`);
     expect(detectionMs).toBeLessThan(50_000); // generous ceiling: the grace period; the will is far faster
     expect(readyCondition(node()!).reason).toBe('NodeStatusUnknown');
+    expect(readyCondition(node(otherName)!).status).toBe('True'); // the other node is unaffected
 
     agent = await startAgentProcess(); // same data dir: stored credential, no token needed again
     await eventually(() => readyCondition(node()!)?.status === 'True', 'node Ready again', 60_000);
