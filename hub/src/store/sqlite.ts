@@ -203,20 +203,20 @@ export class SqliteStore implements ObjectStore {
 
   update(type: ResourceType, input: KubeObject, options: UpdateOptions = {}): KubeObject {
     this.assertOpen();
-    const namespace = scopeOf(type, input.metadata?.namespace);
-    const name = input.metadata?.name ?? '';
+    const meta = input.metadata ?? {};
+    const namespace = scopeOf(type, meta.namespace);
+    const name = meta.name ?? '';
     const resource = resourceKey(type);
     const current = this.read(type, namespace, name);
     if (!current) throw notFound(type.plural, name, type.group);
     const stored = current.object;
-    const requestedUid = input.metadata.uid;
-    if (requestedUid && requestedUid !== stored.metadata.uid) {
-      throw uidPreconditionFailed(type, name, requestedUid, stored.metadata.uid);
+    if (meta.uid && meta.uid !== stored.metadata.uid) {
+      throw uidPreconditionFailed(type, name, meta.uid, stored.metadata.uid);
     }
-    const requestedRv = input.metadata.resourceVersion;
+    const requestedRv = meta.resourceVersion;
     if (requestedRv && requestedRv !== stored.metadata.resourceVersion) throw conflict(type.plural, name, type.group);
 
-    const next = nextVersion(type, stored, jsonCopy(input), options);
+    const next = nextVersion(type, stored, { ...jsonCopy(input), metadata: jsonCopy(meta) }, options);
     if (isDeepStrictEqual(next, stored)) return JSON.parse(current.json) as KubeObject; // no-op: no write, no event
 
     const key = objectKey(resource, namespace, name);
@@ -367,9 +367,7 @@ export class SqliteStore implements ObjectStore {
       record = this.db.transaction(body)();
     } catch (error) {
       this.rvCeiling = ceiling; // the reservation rolled back with the transaction
-      // Disk full, I/O error…: nothing was written; the caller gets a Kubernetes-shaped 500.
-      if (error instanceof Database.SqliteError) throw internalError(`storage write failed: ${error.message}`);
-      throw error;
+      throw storageError(error);
     }
     this.stats.transactions++;
     this.commitChange(record);
@@ -390,7 +388,12 @@ export class SqliteStore implements ObjectStore {
       const ceiling = rv + RV_BLOCK - 1;
       const reserve = () => this.stmt.setMeta.run('rv_ceiling', String(ceiling));
       if (outsideTransaction) {
-        this.db.transaction(reserve)();
+        try {
+          this.db.transaction(reserve)();
+        } catch (error) {
+          this.rv--; // nothing was handed out
+          throw storageError(error);
+        }
         this.stats.transactions++;
       } else reserve();
       this.rvCeiling = ceiling;
@@ -444,6 +447,11 @@ function parseResourceVersion(value: string | undefined): number | undefined {
     );
   }
   return Number(value);
+}
+
+/** Disk full, I/O error…: nothing was written; the caller gets a Kubernetes-shaped 500. */
+function storageError(error: unknown): unknown {
+  return error instanceof Database.SqliteError ? internalError(`storage write failed: ${error.message}`) : error;
 }
 
 export function resourceKey(type: ResourceType): string {
