@@ -6,6 +6,7 @@ import { type BackOff, goDuration } from './backoff.js';
 import { applyExit, ContainerRecord, instanceFromInfo } from './container-record.js';
 import {
   buildContainerConfig,
+  containerHash,
   emptyDirPath,
   hostPortMappings,
   type PodRef,
@@ -43,6 +44,8 @@ export interface WorkerContext {
 /** Kubelet `minimumGracePeriodInSeconds`: kills not requested by a deletion get at least 2 s. */
 const MIN_GRACE_SECONDS = 2;
 const DEFAULT_GRACE_SECONDS = 30;
+/** Retry delay after an unexpected runtime error (kubelet pod worker back-off period). */
+const SYNC_ERROR_RETRY_MS = 10_000;
 /** Upper bound for a postStart hook (Kubernetes has none; the agent must not hang a worker forever). */
 const POST_START_TIMEOUT_MS = 5 * 60_000;
 
@@ -118,7 +121,7 @@ export class PodWorker {
         if (!spec) continue;
         const before = rec.hash;
         rec.spec = spec;
-        rec.hash = new ContainerRecord(spec, rec.kind).hash;
+        rec.hash = containerHash(spec);
         if (before !== rec.hash && rec.current?.state === 'running') rec.forceRestart = true;
       }
     }
@@ -167,6 +170,8 @@ export class PodWorker {
         await op();
       } catch (err) {
         this.ctx.event(this.podEvent('Warning', 'FailedSync', `error syncing pod: ${errorText(err)}`));
+        // Like the kubelet's pod worker: try again after a while instead of stalling the pod.
+        if (this.terminationGrace === undefined) this.after(SYNC_ERROR_RETRY_MS);
       }
     });
   }
@@ -582,7 +587,18 @@ export class PodWorker {
     await Promise.all(this.records().map((rec) => this.killContainer(rec, grace, true)));
     for (const rec of this.records()) if (rec.waiting && rec.current?.state !== 'exited') rec.waiting = undefined;
     this.publish(true);
-    await this.removeRuntimeObjects();
+    try {
+      await this.removeRuntimeObjects();
+    } catch (err) {
+      // Removal is confirmed only when it happened: retry until the runtime lets go.
+      this.ctx.event(this.podEvent('Warning', 'FailedKillPod', `error removing pod: ${errorText(err)}`));
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.enqueue(() => this.doTerminate());
+      }, SYNC_ERROR_RETRY_MS);
+      this.timers.add(timer);
+      return;
+    }
     this.done = true;
     this.ctx.removed(this.ref);
   }
