@@ -114,6 +114,48 @@ describe('pods/log', () => {
   });
 });
 
+describe('metrics.k8s.io (kubectl top)', () => {
+  it('serves node usage from the usage annotation and pod usage from the nodes', async () => {
+    await api(conn(), 'PATCH', '/api/v1/nodes/edge-1', {
+      body: {
+        metadata: {
+          annotations: {
+            'peapod.io/usage': JSON.stringify({ cpu: '250m', memory: '512Mi', at: '2026-01-01T00:00:00Z' }),
+          },
+        },
+      },
+      contentType: 'application/merge-patch+json',
+    });
+    await api(conn(), 'PATCH', '/api/v1/nodes/edge-1/status', {
+      body: {
+        status: {
+          capacity: { cpu: '4', memory: '4Gi', pods: '110' },
+          allocatable: { cpu: '4', memory: '4Gi', pods: '110' },
+        },
+      },
+      contentType: 'application/merge-patch+json',
+    });
+    proxy.metrics.set('edge-1', [
+      {
+        namespace: 'default',
+        name: 'runner',
+        containers: [
+          { name: 'app', cpuMilli: 12, memoryBytes: 10 * 1024 * 1024 },
+          { name: 'side', cpuMilli: 3, memoryBytes: 2 * 1024 * 1024 },
+        ],
+      },
+    ]);
+    const nodes = await kubectl(['top', 'nodes']);
+    expect(nodes.code).toBe(0);
+    expect(nodes.stdout).toMatch(/edge-1\s+250m\s+6%\s+512Mi\s+12%/);
+    const pods = await kubectl(['top', 'pods']);
+    expect(pods.code).toBe(0);
+    expect(pods.stdout).toMatch(/runner\s+15m\s+12Mi/);
+    const containers = await kubectl(['top', 'pod', 'runner', '--containers']);
+    expect(containers.stdout).toMatch(/runner\s+app\s+12m\s+10Mi/);
+  });
+});
+
 describe('offline nodes', () => {
   it('answers logs and exec for a pod on an offline node with 503 ServiceUnavailable', async () => {
     await api(conn(), 'POST', PODS, { body: podManifest('stranded') });

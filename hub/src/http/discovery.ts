@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from '@peapod/core';
+import { METRICS_GROUP, METRICS_RESOURCES, METRICS_VERSION } from './metrics.js';
 
 /**
  * Discovery documents built from core RESOURCE_TYPES: aggregated discovery v2 (what kubectl 1.32
@@ -47,8 +48,9 @@ function subresourceInfo(type: ResourceType, sub: string): SubresourceInfo {
   }
 }
 
+/** Named groups: those of RESOURCE_TYPES, then the read-only metrics API. */
 function groups(): string[] {
-  return [...new Set(RESOURCE_TYPES.map((t) => t.group).filter((g) => g !== ''))];
+  return [...new Set(RESOURCE_TYPES.map((t) => t.group).filter((g) => g !== '')), METRICS_GROUP];
 }
 
 function typesOf(group: string, version?: string): ResourceType[] {
@@ -56,10 +58,31 @@ function typesOf(group: string, version?: string): ResourceType[] {
 }
 
 function versionsOf(group: string): string[] {
+  if (group === METRICS_GROUP) return [METRICS_VERSION];
   return [...new Set(typesOf(group).map((t) => t.version))];
 }
 
+function aggregatedMetricsGroup() {
+  return {
+    metadata: { name: METRICS_GROUP, creationTimestamp: null },
+    versions: [
+      {
+        version: METRICS_VERSION,
+        freshness: 'Current',
+        resources: METRICS_RESOURCES.map((r) => ({
+          resource: r.resource,
+          responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind },
+          scope: r.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: r.singular,
+          verbs: ['get', 'list'],
+        })),
+      },
+    ],
+  };
+}
+
 function aggregatedGroup(group: string) {
+  if (group === METRICS_GROUP) return aggregatedMetricsGroup();
   return {
     metadata: { name: group, creationTimestamp: null },
     versions: versionsOf(group).map((version) => ({
@@ -109,6 +132,20 @@ export function apiGroupDocument(group: string) {
 }
 
 export function apiResourceList(group: string, version: string) {
+  if (group === METRICS_GROUP) {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${METRICS_GROUP}/${METRICS_VERSION}`,
+      resources: METRICS_RESOURCES.map((r) => ({
+        name: r.resource,
+        singularName: r.singular,
+        namespaced: r.namespaced,
+        kind: r.kind,
+        verbs: ['get', 'list'],
+      })),
+    };
+  }
   const resources = typesOf(group, version).flatMap((t) => [
     {
       name: t.plural,

@@ -1,4 +1,5 @@
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from '@peapod/core';
+import { METRICS_GROUP, METRICS_VERSION, type MetricsTarget, parseMetricsPath } from './metrics.js';
 
 /**
  * URL layout of the Kubernetes REST API, parsed into a route:
@@ -15,6 +16,7 @@ export type Route =
   | { kind: 'discovery-version'; group: string; version: string }
   | { kind: 'openapi'; path: string }
   | { kind: 'resource'; target: ResourceTarget }
+  | { kind: 'metrics'; target: MetricsTarget }
   | { kind: 'not-found' };
 
 export interface ResourceTarget {
@@ -62,6 +64,7 @@ export function parseRoute(pathname: string): Route {
   } else if (first === 'apis') {
     if (rest.length === 0) return { kind: 'discovery-root', prefix: 'apis' };
     group = rest[0];
+    if (group === METRICS_GROUP) return metricsRoute(rest.slice(1));
     if (rest.length === 1) return hasGroupVersion(group) ? { kind: 'discovery-group', group } : { kind: 'not-found' };
     [version, ...tail] = rest.slice(1);
   } else {
@@ -98,4 +101,12 @@ function isNamespaceSubresource(segment: string): boolean {
 
 export function groupVersionPath(type: ResourceType): string {
   return type.group ? `/apis/${apiVersionOf(type)}` : `/api/${type.version}`;
+}
+
+function metricsRoute(rest: string[]): Route {
+  if (rest.length === 0) return { kind: 'discovery-group', group: METRICS_GROUP };
+  if (rest[0] !== METRICS_VERSION) return { kind: 'not-found' };
+  if (rest.length === 1) return { kind: 'discovery-version', group: METRICS_GROUP, version: METRICS_VERSION };
+  const target = parseMetricsPath(rest.slice(1));
+  return target ? { kind: 'metrics', target } : { kind: 'not-found' };
 }

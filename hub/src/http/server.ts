@@ -17,6 +17,7 @@ import {
   versionInfo,
   wantsAggregatedDiscovery,
 } from './discovery.js';
+import { handleMetrics } from './metrics.js';
 import { ExecServer, rejectUpgrade } from './pod-exec.js';
 import { handlePodLogs } from './pod-logs.js';
 import type { RequestContext } from './request-context.js';
@@ -163,7 +164,8 @@ export class HttpApiComponent implements HubComponent {
       bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 60_000,
     };
     if (route.kind === 'not-found') throw NOT_FOUND;
-    if (route.kind !== 'resource' && req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+    if (route.kind !== 'resource' && route.kind !== 'metrics' && req.method !== 'GET' && req.method !== 'HEAD')
+      throw methodNotAllowed();
     switch (route.kind) {
       case 'version':
         return sendJson(res, 200, this.version);
@@ -189,6 +191,8 @@ export class HttpApiComponent implements HubComponent {
       }
       case 'resource':
         return this.handleResource(ctx, route.target);
+      case 'metrics':
+        return handleMetrics(ctx, route.target);
       default:
         throw NOT_FOUND;
     }

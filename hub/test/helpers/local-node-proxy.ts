@@ -19,6 +19,9 @@ export class LocalNodeProxy implements NodeProxy {
   readonly execRequests: { nodeName: string; pod: PodRef; request: ExecRequest }[] = [];
   readonly resizes: [number, number][] = [];
 
+  /** What `podMetrics` reports, by node name. */
+  readonly metrics = new Map<string, PodMetrics[]>();
+
   constructor(private readonly logText: string) {}
 
   async logs(
@@ -59,7 +62,7 @@ export class LocalNodeProxy implements NodeProxy {
     };
   }
 
-  async podMetrics(): Promise<PodMetrics[]> {
-    return [];
+  async podMetrics(nodeName: string): Promise<PodMetrics[]> {
+    return this.metrics.get(nodeName) ?? [];
   }
 }
