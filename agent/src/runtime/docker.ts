@@ -15,6 +15,8 @@ import type {
   ContainerInfo,
   ContainerStats,
   ExecResult,
+  ExecSessionControl,
+  ExecStreamHandlers,
   LogOptions,
   RuntimeDriver,
   Sandbox,
@@ -182,37 +184,78 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async exec(id: string, command: string[], options: { timeoutMs?: number; stdin?: string } = {}): Promise<ExecResult> {
-    const withStdin = options.stdin !== undefined;
-    const { Id: execId } = await this.api.json<{ Id: string }>('POST', `/containers/${id}/exec`, {
-      body: { AttachStdout: true, AttachStderr: true, AttachStdin: withStdin, Cmd: command, Tty: false },
-    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    const demux = new StreamDemuxer((payload, stream) => (stream === 'stdout' ? stdout : stderr).push(payload));
-    const socket = await this.api.upgrade(`/exec/${execId}/start`, { Detach: false, Tty: false });
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new RuntimeError('Timeout', `command timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.on('data', (chunk: Buffer) => demux.push(chunk));
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.on('end', () => socket.destroy());
-      if (withStdin) socket.end(options.stdin);
+    let finish: (code: number, error?: string) => void = () => undefined;
+    const exited = new Promise<{ code: number; error?: string }>((resolve) => {
+      finish = (code, error) => resolve({ code, error });
     });
-    const inspected = await this.api.json<{ ExitCode?: number | null; Running?: boolean }>(
-      'GET',
-      `/exec/${execId}/json`,
+    const withStdin = options.stdin !== undefined;
+    const session = await this.execStream(
+      id,
+      command,
+      { stdin: withStdin, tty: false },
+      { onStdout: (d) => stdout.push(d), onStderr: (d) => stderr.push(d), onExit: (c, e) => finish(c, e) },
     );
+    if (withStdin) {
+      session.writeStdin(options.stdin ?? '');
+      session.closeStdin();
+    }
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      session.abort();
+      throw new RuntimeError('Timeout', `command timed out after ${timeoutMs} ms`);
+    }
+    if (outcome.error) throw new RuntimeError('Runtime', outcome.error);
     return {
-      exitCode: inspected.ExitCode ?? -1,
+      exitCode: outcome.code,
       stdout: Buffer.concat(stdout).toString(),
       stderr: Buffer.concat(stderr).toString(),
+    };
+  }
+
+  async execStream(
+    id: string,
+    command: string[],
+    options: { stdin: boolean; tty: boolean },
+    handlers: ExecStreamHandlers,
+  ): Promise<ExecSessionControl> {
+    const { Id: execId } = await this.api.json<{ Id: string }>('POST', `/containers/${id}/exec`, {
+      body: { AttachStdout: true, AttachStderr: true, AttachStdin: options.stdin, Cmd: command, Tty: options.tty },
+    });
+    const socket = await this.api.upgrade(`/exec/${execId}/start`, { Detach: false, Tty: options.tty });
+    const demux = new StreamDemuxer((payload, stream) =>
+      stream === 'stdout' ? handlers.onStdout(payload) : handlers.onStderr(payload),
+    );
+    socket.on('data', (chunk: Buffer) => (options.tty ? handlers.onStdout(chunk) : demux.push(chunk)));
+    socket.on('error', () => undefined);
+    socket.on('end', () => socket.destroy());
+    socket.on('close', () => {
+      this.api
+        .json<{ ExitCode?: number | null }>('GET', `/exec/${execId}/json`)
+        .then((inspected) =>
+          inspected.ExitCode === null || inspected.ExitCode === undefined
+            ? handlers.onExit(-1, 'exec session ended before the command exited')
+            : handlers.onExit(inspected.ExitCode),
+        )
+        .catch((e: unknown) => handlers.onExit(-1, e instanceof Error ? e.message : String(e)));
+    });
+    return {
+      writeStdin: (data) => {
+        if (options.stdin && socket.writable) socket.write(data);
+      },
+      closeStdin: () => socket.end(),
+      resize: (cols, rows) => {
+        if (!options.tty) return;
+        this.api.call('POST', `/exec/${execId}/resize`, { query: { h: rows, w: cols } }).catch(() => undefined);
+      },
+      abort: () => socket.destroy(),
     };
   }
 

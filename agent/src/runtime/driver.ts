@@ -107,6 +107,25 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** Output side of an interactive exec (`kubectl exec -it`). */
+export interface ExecStreamHandlers {
+  onStdout(data: Buffer): void;
+  /** Never called with a TTY: the terminal merges both streams into stdout. */
+  onStderr(data: Buffer): void;
+  /** Called once: the command's exit code, or -1 with an error message. */
+  onExit(exitCode: number, error?: string): void;
+}
+
+/** Input side of an interactive exec. */
+export interface ExecSessionControl {
+  writeStdin(data: Buffer | string): void;
+  closeStdin(): void;
+  /** Terminal size (TTY sessions; a no-op where the runtime cannot resize). */
+  resize(cols: number, rows: number): void;
+  /** Ends the session: the exec client goes away (the process may keep running in the container). */
+  abort(): void;
+}
+
 export interface LogOptions {
   tail?: number;
   sinceSeconds?: number;
@@ -147,6 +166,17 @@ export interface RuntimeDriver {
    * is missing or not running, RuntimeError Timeout after `timeoutMs`.
    */
   exec(id: string, command: string[], options?: { timeoutMs?: number; stdin?: string }): Promise<ExecResult>;
+  /**
+   * Starts an interactive command (streamed stdin/stdout/stderr, optional TTY). Resolves once the
+   * command runs; RuntimeError NotFound / NotRunning as for `exec`. Optional: simulated runtimes
+   * may not have it.
+   */
+  execStream?(
+    id: string,
+    command: string[],
+    options: { stdin: boolean; tty: boolean },
+    handlers: ExecStreamHandlers,
+  ): Promise<ExecSessionControl>;
   /**
    * Streams a container's log; resolves when done (with `follow`: when the container exits or
    * `signal` aborts). Throws RuntimeError NotFound for a missing container.

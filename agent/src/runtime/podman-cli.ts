@@ -28,6 +28,8 @@ type SpawnOptions = {
   cancelSignal?: AbortSignal;
 };
 
+type InteractiveOptions = Omit<SpawnOptions, 'stdin' | 'cancelSignal'> & { stdin: 'pipe' };
+
 export interface CliResult {
   exitCode: number;
   stdout: string;
@@ -94,6 +96,19 @@ export class PodmanCli {
       reject: false,
       stdin: 'ignore',
       cancelSignal: signal,
+    };
+    return execa(this.binary, args, options);
+  }
+
+  /** Starts a long-running command with a writable stdin (interactive exec). */
+  spawnInteractive(args: string[]): ResultPromise<InteractiveOptions> {
+    const options: InteractiveOptions = {
+      env: this.env,
+      extendEnv: true,
+      cwd: this.workDir,
+      buffer: false,
+      reject: false,
+      stdin: 'pipe',
     };
     return execa(this.binary, args, options);
   }

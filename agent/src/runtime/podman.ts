@@ -5,6 +5,8 @@ import type {
   ContainerInfo,
   ContainerStats,
   ExecResult,
+  ExecSessionControl,
+  ExecStreamHandlers,
   LogOptions,
   RuntimeDriver,
   Sandbox,
@@ -171,6 +173,46 @@ export class PodmanDriver implements RuntimeDriver {
       throw cliError(args, result);
     }
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  async execStream(
+    id: string,
+    command: string[],
+    options: { stdin: boolean; tty: boolean },
+    handlers: ExecStreamHandlers,
+  ): Promise<ExecSessionControl> {
+    const info = await this.inspectContainer(id);
+    if (!info) throw new RuntimeError('NotFound', `no container with name or ID "${id}" found: no such container`);
+    if (info.state !== 'running') {
+      throw new RuntimeError('NotRunning', `container ${info.name} is not running (state ${info.state})`);
+    }
+    const flags = [...(options.stdin ? ['--interactive'] : []), ...(options.tty ? ['--tty'] : [])];
+    const child = this.cli.spawnInteractive(['exec', ...flags, id, ...command]);
+    child.stdin.on('error', () => undefined); // writes after the command ended
+    if (!options.stdin) child.stdin.end();
+    let stderrTail = '';
+    child.stdout.on('data', (chunk: Buffer) => handlers.onStdout(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString()).slice(-2048);
+      handlers.onStderr(chunk);
+    });
+    child.then((result) => {
+      const code = result.exitCode;
+      // 125: podman itself failed; undefined: the client was killed (abort).
+      if (code === undefined || code === 125) handlers.onExit(-1, podmanErrorText(stderrTail) || 'exec ended');
+      else handlers.onExit(code);
+    });
+    return {
+      writeStdin: (data) => {
+        if (options.stdin && child.stdin.writable) child.stdin.write(data);
+      },
+      closeStdin: () => child.stdin.end(),
+      // The podman CLI has no way to resize an exec TTY (the REST API has); sessions keep their size.
+      resize: () => undefined,
+      abort: () => {
+        child.kill('SIGTERM');
+      },
+    };
   }
 
   async logs(

@@ -218,6 +218,52 @@ export function describeRuntimeDriver(
       await expect(driver.exec(id, ['true'])).rejects.toSatisfy((e: unknown) => isRuntimeError(e, 'NotFound'));
     });
 
+    it('streams interactive exec sessions with stdin and a TTY', async () => {
+      const sb = await sandbox();
+      const id = await driver.createContainer(container(sb, { command: ['sleep', '600'] }));
+      await driver.startContainer(id);
+      const session = async (command: string[], options: { stdin: boolean; tty: boolean }) => {
+        const out = { stdout: '', stderr: '' };
+        let onExit: (r: { code: number; error?: string }) => void = () => undefined;
+        const exited = new Promise<{ code: number; error?: string }>((resolve) => {
+          onExit = resolve;
+        });
+        const control = await driver.execStream!(id, command, options, {
+          onStdout: (d) => {
+            out.stdout += d.toString();
+          },
+          onStderr: (d) => {
+            out.stderr += d.toString();
+          },
+          onExit: (code, error) => onExit(error ? { code, error } : { code }),
+        });
+        return { out, exited, control };
+      };
+
+      const shell = await session(['sh'], { stdin: true, tty: false });
+      shell.control.writeStdin('echo hi; echo oops >&2\n');
+      await waitFor('first answer', () => (shell.out.stdout === 'hi\n' ? true : undefined));
+      shell.control.writeStdin(Buffer.from('exit 3\n'));
+      expect(await shell.exited).toEqual({ code: 3 });
+      expect(shell.out.stderr).toBe('oops\n');
+
+      const tty = await session(['tty'], { stdin: false, tty: true });
+      tty.control.resize(100, 30);
+      expect(await tty.exited).toEqual({ code: 0 });
+      expect(tty.out.stdout).toMatch(/^\/dev\/pts\/\d+\r?\n$/);
+
+      const eof = await session(['cat'], { stdin: true, tty: false });
+      eof.control.writeStdin('until EOF');
+      eof.control.closeStdin();
+      expect(await eof.exited).toEqual({ code: 0 });
+      expect(eof.out.stdout).toBe('until EOF');
+
+      await driver.stopContainer(id, 0);
+      await expect(session(['true'], { stdin: false, tty: false })).rejects.toSatisfy((e: unknown) =>
+        isRuntimeError(e, 'NotRunning'),
+      );
+    });
+
     it('serves logs with tail, timestamps, since and follow', async () => {
       const sb = await sandbox();
       const done = await runToExit(container(sb, { command: ['sh', '-c', 'echo line 1; echo line 2; echo line 3'] }));
