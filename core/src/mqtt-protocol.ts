@@ -6,7 +6,7 @@
  * (no `:` — Mosquitto password files cannot hold it),
  * so a broker ACL can grant a node its own subtree with a single `%u` pattern.
  */
-import type { NodeAddress, NodeSystemInfo, Pod, PodStatus, ResourceList, Taint } from './types.js';
+import type { NodeAddress, NodeSystemInfo, Pod, PodStatus, ResourceList, Status, Taint } from './types.js';
 
 export const PROTOCOL_VERSION = 1;
 export const TOPIC_ROOT = 'peapod/v1';
@@ -239,6 +239,8 @@ export interface ProxyResponse {
   data?: string;
   exitCode?: number;
   error?: string;
+  /** With `error`: the Kubernetes Status the agent failed with (e.g. 404 for an unknown container). */
+  status?: Status;
   metrics?: {
     namespace: string;
     name: string;
@@ -453,6 +455,11 @@ export function decodeProxyResponse(payload: Buffer | string): ProxyResponse {
   str(o, 'data', true);
   num(o, 'exitCode', true);
   str(o, 'error', true);
+  if (
+    o.status !== undefined &&
+    (!isObject(o.status) || typeof o.status.code !== 'number' || typeof o.status.message !== 'string')
+  )
+    fail('status must be a Kubernetes Status');
   if (o.metrics !== undefined) arrayOf(o.metrics, 'metrics', (m) => m);
   return o as unknown as ProxyResponse;
 }

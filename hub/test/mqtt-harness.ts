@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PodStatusUpdate, RuntimeDriver } from '@peapod/agent';
-import { type KubeObject, type Pod, type PodStatus, resolveResourceType } from '@peapod/core';
+import { badRequest, type KubeObject, type Pod, type PodStatus, resolveResourceType } from '@peapod/core';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { createResourceService, type LocalResourceService } from '../src/api/service.js';
 import type { HubContext, Logger } from '../src/component.js';
@@ -173,6 +173,7 @@ export class RecordingPodManager {
     _options: unknown,
     onChunk: (chunk: Buffer) => void,
   ): Promise<void> {
+    if (container === 'missing') throw badRequest(`container ${container} is not valid for pod ${pod.name}`);
     onChunk(Buffer.from(`log of ${pod.name}/${container} line 1\n`));
     onChunk(Buffer.alloc(80 * 1024, 'x'));
     onChunk(Buffer.from('\nlast line\n'));

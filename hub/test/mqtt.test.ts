@@ -322,6 +322,12 @@ describe('MQTT control plane (embedded broker)', () => {
       { namespace: 'default', name: 'p', containers: [{ name: 'main', cpuMilli: 12, memoryBytes: 4096 }] },
     ]);
     await expect(proxy.podMetrics('no-such-node')).rejects.toThrow(/did not answer/);
+    // The agent's Kubernetes error comes through with its code.
+    const failure = await proxy
+      .logs('edge-a', { namespace: 'default', name: 'web', uid: 'u1' }, { container: 'missing' }, () => {})
+      .catch((e) => e);
+    expect(failure.code).toBe(400);
+    expect(failure.message).toBe('container missing is not valid for pod web');
   });
 
   it('works over MQTT on secure WebSocket', async () => {

@@ -19,6 +19,8 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { NodeReportBody } from '../node/reporter.js';
 import { DesiredSetAssembler } from './desired-set.js';
 
+const STATUS_BATCH = 50;
+
 export interface TransportLogger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -161,9 +163,13 @@ export class AgentTransport {
     });
   }
 
-  publishPodStatus(updates: PodStatusEntry[]): Promise<void> {
-    if (updates.length === 0) return Promise.resolve();
-    return this.publish(topics.podStatus(this.options.nodeName), { instance: this.instance, updates });
+  /** Batches of STATUS_BATCH keep every message far below the payload limit. */
+  async publishPodStatus(updates: PodStatusEntry[]): Promise<void> {
+    for (let i = 0; i < updates.length; i += STATUS_BATCH)
+      await this.publish(topics.podStatus(this.options.nodeName), {
+        instance: this.instance,
+        updates: updates.slice(i, i + STATUS_BATCH),
+      });
   }
 
   publishRemoved(pods: PodRemovedReport['pods']): Promise<void> {

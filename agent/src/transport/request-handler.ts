@@ -1,4 +1,4 @@
-import { MAX_CHUNK_BYTES, type ProxyRequest, type ProxyResponse } from '@peapod/core';
+import { isApiError, MAX_CHUNK_BYTES, type ProxyRequest, type ProxyResponse } from '@peapod/core';
 import type { PodManager } from '../pods/types.js';
 
 type Respond = (response: Omit<ProxyResponse, 'v'>) => Promise<void>;
@@ -32,7 +32,13 @@ export class RequestHandler {
     };
     this.run(request, chunks, controller.signal)
       .then((result) => send(result))
-      .catch((err: unknown) => send({ type: 'error', error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) =>
+        send({
+          type: 'error',
+          error: err instanceof Error ? err.message : String(err),
+          status: isApiError(err) ? err.status : undefined,
+        }),
+      )
       .finally(() => this.running.delete(request.id));
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  ApiError,
   encode,
   internalError,
   PROTOCOL_VERSION,
@@ -19,6 +20,11 @@ import type {
 } from '../api/node-proxy.js';
 import type { Logger } from '../component.js';
 import type { MessageBus } from './bus.js';
+
+/** The agent's own Kubernetes error when it sent one (404 for an unknown container …), else 500. */
+function failureOf(response: ProxyResponse, fallback: string): ApiError {
+  return response.status ? new ApiError(response.status) : internalError(response.error ?? fallback);
+}
 
 interface PendingRequest {
   node: string;
@@ -110,7 +116,7 @@ export class MqttNodeProxy implements NodeProxy {
             this.pending.delete(id);
             signal?.removeEventListener('abort', onAbort);
             if (r.type === 'end') resolve();
-            else reject(internalError(r.error ?? 'log stream failed'));
+            else reject(failureOf(r, 'log stream failed'));
           }
         },
         () => reject(this.unreachable(nodeName)),
@@ -166,7 +172,7 @@ export class MqttNodeProxy implements NodeProxy {
         (r) => {
           this.pending.delete(id);
           if (r.type === 'metrics') resolve(r.metrics ?? []);
-          else reject(internalError(r.error ?? 'metrics request failed'));
+          else reject(failureOf(r, 'metrics request failed'));
         },
         () => reject(this.unreachable(nodeName)),
       );
