@@ -235,6 +235,24 @@ describe('ResourceService: create, update, status, mutate', () => {
     expect(updated.metadata.uid).toBe(created.metadata.uid);
   });
 
+  it('dryRun update validates but writes nothing; updateStatus of a missing object is NotFound', () => {
+    const { service, store } = setup();
+    const created = service.create(PODS, 'default', pod('a'));
+    const rv = store.currentResourceVersion();
+    const dry = service.update(
+      PODS,
+      'default',
+      { ...created, metadata: { ...created.metadata, labels: { x: 'y' } } },
+      { dryRun: true },
+    );
+    expect(dry.metadata.labels).toEqual({ x: 'y' });
+    expect(store.currentResourceVersion()).toBe(rv);
+    expect(service.get(PODS, 'default', 'a').metadata.labels).toBeUndefined();
+    expect(apiError(() => service.updateStatus(PODS, 'default', pod('missing'))).message).toBe(
+      'pods "missing" not found',
+    );
+  });
+
   it('update of a missing object is NotFound, except kinds created on update', () => {
     const { service } = setup();
     expect(apiError(() => service.update(PODS, 'default', pod('missing'))).message).toBe('pods "missing" not found');
