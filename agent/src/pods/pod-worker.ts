@@ -125,7 +125,10 @@ export class PodWorker {
         if (before !== rec.hash && rec.current?.state === 'running') rec.forceRestart = true;
       }
     }
-    if (pod.metadata.deletionTimestamp) return this.terminate(this.deletionGrace(pod));
+    if (pod.metadata.deletionTimestamp) {
+      this.terminate(this.deletionGrace(pod));
+      return;
+    }
     const specHash = stableHash(pod.spec);
     if (specHash === this.specHash) return; // an unchanged pod needs no work (sync is idempotent)
     this.specHash = specHash;
