@@ -35,7 +35,7 @@ const max = (a: PodRequests, b: PodRequests): PodRequests => ({
   memoryBytes: Math.max(a.memoryBytes, b.memoryBytes),
 });
 
-const isSidecar = (c: Container): boolean => (c as { restartPolicy?: string }).restartPolicy === 'Always';
+const isSidecar = (c: Container): boolean => c.restartPolicy === 'Always';
 
 /**
  * Effective pod request (scheduler semantics, component-helpers `PodRequests`): the sum of app

@@ -17,8 +17,7 @@ export interface PodSummary {
   restartCount: number;
 }
 
-const isSidecar = (c: Container | undefined): boolean =>
-  (c as { restartPolicy?: string } | undefined)?.restartPolicy === 'Always';
+const isSidecar = (c: Container | undefined): boolean => c?.restartPolicy === 'Always';
 
 const laterOf = (a: string | undefined, b: string | undefined): string | undefined =>
   !a ? b : !b ? a : Date.parse(b) > Date.parse(a) ? b : a;

@@ -140,8 +140,7 @@ const podPrinter: Printer<Pod> = {
     const s = podSummary(pod, now);
     const status = pod.status ?? {};
     const ip = status.podIPs?.[0]?.ip || status.podIP;
-    const gates: { conditionType: string }[] =
-      (pod.spec as { readinessGates?: { conditionType: string }[] })?.readinessGates ?? [];
+    const gates = pod.spec?.readinessGates ?? [];
     let readinessGates = '<none>';
     if (gates.length > 0) {
       const trueCount = gates.filter((g) =>
@@ -149,7 +148,6 @@ const podPrinter: Printer<Pod> = {
       ).length;
       readinessGates = `${trueCount}/${gates.length}`;
     }
-    const nominated = (status as { nominatedNodeName?: string }).nominatedNodeName;
     return [
       pod.metadata.name ?? '',
       s.ready,
@@ -158,7 +156,7 @@ const podPrinter: Printer<Pod> = {
       age(pod, now),
       none(ip),
       none(pod.spec?.nodeName),
-      none(nominated),
+      none(status.nominatedNodeName),
       readinessGates,
     ];
   },

@@ -143,10 +143,16 @@ export interface TCPSocketAction {
   host?: string;
 }
 
+export interface GRPCAction {
+  port: number;
+  service?: string;
+}
+
 export interface ProbeHandler {
   exec?: ExecAction;
   httpGet?: HTTPGetAction;
   tcpSocket?: TCPSocketAction;
+  grpc?: GRPCAction;
 }
 
 export interface Probe extends ProbeHandler {
@@ -189,6 +195,8 @@ export interface Container {
   terminationMessagePath?: string;
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
   imagePullPolicy?: PullPolicy;
+  /** Init containers only: `Always` makes it a sidecar (restartable init container). */
+  restartPolicy?: 'Always';
   stdin?: boolean;
   tty?: boolean;
 }
@@ -271,6 +279,7 @@ export interface PodSpec {
   dnsPolicy?: string;
   enableServiceLinks?: boolean;
   serviceAccountName?: string;
+  readinessGates?: { conditionType: string }[];
 }
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -335,6 +344,7 @@ export interface PodStatus {
   hostIPs?: PodIP[];
   podIP?: string;
   podIPs?: PodIP[];
+  nominatedNodeName?: string;
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
