@@ -127,7 +127,8 @@ describe.concurrent('pod engine on podman', { timeout: 240_000 }, () => {
     const pod = apply(
       makePod(
         [
-          busybox('main', 'echo "name=$POD_NAME ns=$NS ip=$POD_IP host=$HOST node=$NODE mem=$MEM"', {
+          busybox('main', 'echo "name=$POD_NAME ns=$NS ip=$POD_IP host=$HOST node=$NODE mem=$MEM cwd=$(pwd)"', {
+            workingDir: '/tmp',
             env: [
               { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -152,7 +153,9 @@ describe.concurrent('pod engine on podman', { timeout: 240_000 }, () => {
     expect(s.qosClass).toBe('Burstable');
     expect(s.conditions?.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'PodCompleted' });
     const log = await logsOf(pod, 'main');
-    expect(log.trim()).toBe(`name=${pod.metadata.name} ns=default ip=${s.podIP} host=127.0.0.1 node=${node} mem=32`);
+    expect(log.trim()).toBe(
+      `name=${pod.metadata.name} ns=default ip=${s.podIP} host=127.0.0.1 node=${node} mem=32 cwd=/tmp`,
+    );
     expect(await logsOf(pod, 'main', false, true)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\S* name=/);
     await expect(logsOf(pod, 'main', true)).rejects.toMatchObject({
       status: { code: 400, message: `previous terminated container "main" in pod "${pod.metadata.name}" not found` },
@@ -449,9 +452,23 @@ describe.concurrent('pod engine on podman', { timeout: 240_000 }, () => {
     await until('removed', () => removed.includes(pod.metadata.uid!));
   });
 
-  it('a pod with deletionTimestamp is terminated and reported removed', async () => {
-    const pod = apply(makePod([busybox('app', 'exec sleep 600')]));
+  it('logs follow until aborted; a pod with deletionTimestamp is terminated and reported removed', async () => {
+    const pod = apply(makePod([busybox('app', 'while true; do echo tick; sleep 1; done')]));
     await until('running', () => container(pod, 'app')?.state?.running);
+    const abort = new AbortController();
+    let text = '';
+    const following = mgr.logs(
+      { namespace: 'default', name: pod.metadata.name! },
+      'app',
+      { follow: true },
+      (chunk) => {
+        text += chunk.toString();
+      },
+      abort.signal,
+    );
+    await until('two ticks streamed', () => text.split('tick').length > 2);
+    abort.abort();
+    await following;
     apply({
       ...pod,
       metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 0 },
