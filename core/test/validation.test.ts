@@ -179,7 +179,7 @@ describe('metadata', () => {
   it('annotations total size ≤ 256 KiB', () => {
     expect(causes(pod({}, { annotations: { a: 'x'.repeat(262143) } }))).toEqual([]);
     expect(fields(pod({}, { annotations: { a: 'x'.repeat(262144) } }))).toEqual([
-      'metadata.annotations: Too long: may not be more than 262144 bytes',
+      'metadata.annotations: Too long: must have at most 262144 bytes',
     ]);
   });
 

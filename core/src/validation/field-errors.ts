@@ -50,7 +50,7 @@ export class FieldErrors {
   }
 
   tooLong(field: string, maxBytes: number): void {
-    this.add('FieldValueTooLong', field, `Too long: may not be more than ${maxBytes} bytes`);
+    this.add('FieldValueTooLong', field, `Too long: must have at most ${maxBytes} bytes`);
   }
 
   forbidden(field: string, detail: string): void {
