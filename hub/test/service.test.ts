@@ -233,6 +233,11 @@ describe('ResourceService: create, update, status, mutate', () => {
     expect(updated.status.phase).toBe('Running');
     expect(updated.metadata.deletionTimestamp).toBeUndefined();
     expect(updated.metadata.uid).toBe(created.metadata.uid);
+    const otherUid = apiError(() =>
+      service.update(PODS, 'default', { ...updated, metadata: { ...updated.metadata, uid: 'x' } }),
+    );
+    expect(otherUid.code).toBe(409);
+    expect(otherUid.message).toMatch(/Precondition failed: UID in precondition: x, UID in object meta: /);
   });
 
   it('dryRun update validates but writes nothing; updateStatus of a missing object is NotFound', () => {

@@ -12,6 +12,7 @@ import {
   notFound,
 } from '@peapod/core';
 import { generateObjectName, jsonCopy, rfc3339Seconds } from '../store/object-meta.js';
+import { uidPreconditionFailed } from '../store/preconditions.js';
 import type { ListOptions, ListResult, ObjectStore, WatchEvent, WatchOptions } from '../store/types.js';
 import { markNamespaceTerminating, NamespaceTerminator } from './namespaces.js';
 import { prepareForCreate } from './service/create-strategy.js';
@@ -89,9 +90,13 @@ class StoreBackedService implements LocalResourceService {
       }
       throw notFound(type.plural, name, type.group);
     }
+    // A uid in the body is a precondition (409, checked before validation like apiserver does).
+    if (object.metadata.uid && object.metadata.uid !== old.metadata.uid) {
+      throw uidPreconditionFailed(type, name, object.metadata.uid, old.metadata.uid);
+    }
     applyDefaults(object);
     // System fields no update may change (apiserver `BeforeUpdate`).
-    object.metadata.uid = object.metadata.uid || old.metadata.uid;
+    object.metadata.uid = old.metadata.uid;
     object.metadata.creationTimestamp = old.metadata.creationTimestamp;
     object.metadata.generation = old.metadata.generation;
     copyDeletionFields(old, object);
