@@ -1,9 +1,10 @@
 /** Node, Namespace, Endpoints and Event validation (kk-val). */
 import { isDNS1123Label, isQualifiedName, isValidLabelValue, isValidPortNum } from '../names.js';
+import { PROTOCOLS } from './container.js';
 import type { FieldErrors } from './field-errors.js';
 import { type NameValidator, validateObjectMeta } from './meta.js';
-import { PROTOCOLS, TAINT_EFFECTS } from './pod.js';
 import { validateResourceList } from './resources.js';
+import { TAINT_EFFECTS } from './scheduling.js';
 import { isIP } from './service.js';
 
 type Json = Record<string, unknown>;

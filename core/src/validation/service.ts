@@ -1,8 +1,8 @@
 /** Service validation (kk-val `ValidateService`, `ValidateServiceUpdate`; k8s-semantics.md §11). */
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortNum } from '../names.js';
+import { PROTOCOLS } from './container.js';
 import type { FieldErrors } from './field-errors.js';
 import { validateLabels } from './meta.js';
-import { PROTOCOLS } from './pod.js';
 import { validatePortNumOrName } from './probes.js';
 
 export const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
