@@ -125,6 +125,24 @@ describe('hub flags', () => {
   });
 });
 
+describe('start failures', () => {
+  it('reports a busy port clearly and releases the data dir', async () => {
+    const data = join(dir, 'busy');
+    const first = await startHub({ dataDir: data, host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    const port = Number(new URL(first.url).port);
+    try {
+      await expect(
+        startHub({ dataDir: join(dir, 'busy-2'), host: '127.0.0.1', port, logLevel: 'silent' }),
+      ).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: address already in use`);
+    } finally {
+      await first.stop();
+    }
+    // The data dir of the failed start is usable right away.
+    const again = await startHub({ dataDir: join(dir, 'busy-2'), host: '127.0.0.1', port: 0, logLevel: 'silent' });
+    await again.stop();
+  });
+});
+
 describe('insecure http', () => {
   it('serves plain http without auth only when asked, and writes a token-less kubeconfig', async () => {
     const data = join(dir, 'insecure');

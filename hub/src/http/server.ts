@@ -92,6 +92,15 @@ export class HttpApiComponent implements HubComponent {
     this.hub = context;
     this.exec = new ExecServer(context);
     const handler = (req: IncomingMessage, res: ServerResponse) => {
+      const started = Date.now();
+      res.once('finish', () =>
+        context.log.debug('request', {
+          method: req.method,
+          url: req.url,
+          status: res.statusCode,
+          ms: Date.now() - started,
+        }),
+      );
       this.handle(req, res).catch((e) => sendError(res, e, context.log));
     };
     const server = this.options.tls
@@ -106,9 +115,18 @@ export class HttpApiComponent implements HubComponent {
       else socket.destroy();
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL'
+            ? new Error(
+                `cannot listen on ${this.options.host}:${this.options.port}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.message}`,
+              )
+            : e,
+        ),
+      );
       server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
+        server.on('error', (e) => context.log.error('API server error', { error: e }));
         resolve();
       });
     });
