@@ -71,6 +71,7 @@ export async function resolvePod(client: Client, ns: string, ref: string): Promi
     for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
     return 0;
   });
+  if (items.length > 1) process.stderr.write(`Found ${items.length} pods, using pod/${items[0].metadata.name}\n`);
   return items[0];
 }
 

@@ -145,9 +145,9 @@ describe('drain filters', () => {
     ];
     const strict = planDrain(pods as never, { ignoreDaemonsets: false, deleteEmptyDir: false, force: false });
     expect(strict.errors).toEqual([
-      'cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/ds',
-      'cannot delete Pods that declare no controller (use --force to override): default/bare',
-      'cannot delete Pods with local storage (use --delete-emptydir-data to override): default/scratch',
+      'cannot delete cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/ds',
+      'cannot delete cannot delete Pods that declare no controller (use --force to override): default/bare',
+      'cannot delete cannot delete Pods with local storage (use --delete-emptydir-data to override): default/scratch',
     ]);
     const loose = planDrain(pods as never, { ignoreDaemonsets: true, deleteEmptyDir: true, force: true });
     expect(loose.errors).toEqual([]);

@@ -233,9 +233,9 @@ export function describePodTemplate(w: DescribeWriter, tpl: PodTemplateLike): vo
   tolerationsMultiline(w, 'Tolerations', spec.tolerations, '  ');
 }
 
-/** A pod template on its own (`rollout history --revision=N`). */
+/** A pod template on its own (`rollout history --revision=N`), tabs unexpanded as kubectl prints it. */
 export function describeTemplate(tpl: PodTemplateLike): string {
   const w = new DescribeWriter();
   describePodTemplate(w, tpl);
-  return w.toString();
+  return w.raw();
 }

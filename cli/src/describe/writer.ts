@@ -20,6 +20,11 @@ export class DescribeWriter {
   toString(): string {
     return new TabWriter(DESCRIBE_OPTIONS).format(this.buf);
   }
+
+  /** The text with its tabs left in (kubectl prints `rollout history --revision` that way). */
+  raw(): string {
+    return this.buf;
+  }
 }
 
 /** Go's time.RFC1123Z: `Mon, 02 Jan 2006 15:04:05 -0700` (UTC here). */
@@ -53,7 +58,8 @@ export function labelsMultiline(
     return;
   }
   keys.forEach((k, i) => {
-    if (i !== 0) w.write(0, `${indent}\t`);
+    // kubectl continues with the inner indent only (visible in `rollout history --revision`).
+    if (i !== 0) w.write(0, '\t');
     w.write(0, `${k}=${labels![k]}\n`);
   });
 }

@@ -10,8 +10,13 @@ interface Stoppable {
 }
 
 interface HubModule {
-  parseHubFlags(argv: readonly string[]): unknown;
+  parseHubFlags(argv: readonly string[]): Record<string, unknown>;
   startHub(options: unknown): Promise<Stoppable>;
+  /** The parts `peapod hub` runs besides the HTTP API, in start order (each optional here). */
+  createMqttComponent?(): unknown;
+  createSchedulerComponent?(): unknown;
+  createControllersComponent?(): unknown;
+  createEndpointsController?(): unknown;
   describeHub?(hub: Stoppable): string;
   HUB_FLAGS_HELP?: string;
 }
@@ -45,13 +50,23 @@ export async function runHub(argv: string[]): Promise<number> {
     process.stdout.write(`Usage: peapod hub [options]\n${mod.HUB_FLAGS_HELP ?? ''}\n`);
     return 0;
   }
-  let options: unknown;
+  let options: Record<string, unknown>;
   try {
     options = mod.parseHubFlags(argv);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const hub = await mod.startHub(options);
+  const factories = [
+    mod.createMqttComponent,
+    mod.createSchedulerComponent,
+    mod.createControllersComponent,
+    mod.createEndpointsController,
+  ];
+  const components = factories.filter((f): f is () => unknown => typeof f === 'function').map((f) => f());
+  const hub = await mod.startHub({
+    ...options,
+    components: [...((options.components as unknown[]) ?? []), ...components],
+  });
   if (mod.describeHub) process.stdout.write(mod.describeHub(hub));
   runUntilSignal(hub, 'hub');
   return 0;

@@ -36,7 +36,11 @@ export interface DrainPlan {
 
 const ref = (p: PodLike) => `${p.metadata.namespace}/${p.metadata.name}`;
 
-/** kubectl's drain filters (pkg/drain/filters.go) over the node's pods. */
+/**
+ * kubectl's drain filters (pkg/drain/filters.go) over the node's pods. Errors read
+ * `cannot delete <filter message>: <pods>`, and the filter messages themselves start with
+ * "cannot delete", so kubectl prints the words twice; we print exactly what kubectl prints.
+ */
 export function planDrain(pods: PodLike[], o: DrainOptions): DrainPlan {
   const daemon: PodLike[] = [];
   const unreplicated: PodLike[] = [];
@@ -60,21 +64,21 @@ export function planDrain(pods: PodLike[], o: DrainOptions): DrainPlan {
     if (o.ignoreDaemonsets) warnings.push(`ignoring DaemonSet-managed Pods: ${daemon.map(ref).join(', ')}`);
     else
       errors.push(
-        `cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): ${daemon.map(ref).join(', ')}`,
+        `cannot delete cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): ${daemon.map(ref).join(', ')}`,
       );
   }
   if (unreplicated.length) {
     if (o.force) warnings.push(`deleting Pods that declare no controller: ${unreplicated.map(ref).join(', ')}`);
     else
       errors.push(
-        `cannot delete Pods that declare no controller (use --force to override): ${unreplicated.map(ref).join(', ')}`,
+        `cannot delete cannot delete Pods that declare no controller (use --force to override): ${unreplicated.map(ref).join(', ')}`,
       );
   }
   if (local.length) {
     if (o.deleteEmptyDir) warnings.push(`deleting Pods with local storage: ${local.map(ref).join(', ')}`);
     else
       errors.push(
-        `cannot delete Pods with local storage (use --delete-emptydir-data to override): ${local.map(ref).join(', ')}`,
+        `cannot delete cannot delete Pods with local storage (use --delete-emptydir-data to override): ${local.map(ref).join(', ')}`,
       );
   }
   return { evict, warnings, errors };

@@ -1,6 +1,7 @@
 /**
  * `peapod top nodes|pods`: reads metrics.k8s.io when the hub serves it; for nodes it falls back to
- * the usage agents report in node status (annotation `peapod.dev/usage` or `status.usage`).
+ * the usage the agents report, which the hub keeps in the node annotation `peapod.io/usage`
+ * (`{"cpu":"250m","memory":"64Mi","at":…}`).
  */
 import { bool, flag, GLOBAL_FLAGS, mergeSpecs, parseArgs } from '../args.js';
 import { type Client, StatusError } from '../client.js';
@@ -8,6 +9,9 @@ import { CliError } from '../errors.js';
 import { formatRows } from '../printers/tabwriter.js';
 import { resourcePath, resourceType } from '../resources.js';
 import { connect } from '../session.js';
+
+/** Where the hub stores the usage each agent reports (hub/src/mqtt/node-status.ts USAGE_ANNOTATION). */
+const USAGE_ANNOTATION = 'peapod.io/usage';
 
 const SPEC = mergeSpecs(GLOBAL_FLAGS, {
   values: { selector: 'l', 'sort-by': '' },
@@ -46,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     const nodes = await client.get<{
       items: {
         metadata: { name: string; annotations?: Record<string, string> };
-        status?: { allocatable?: Usage; capacity?: Usage; usage?: Usage };
+        status?: { allocatable?: Usage; capacity?: Usage };
       }[];
     }>(resourcePath(resourceType('nodes')), { labelSelector: flag(args, 'selector') });
     const metrics = await metricsList(client, '/apis/metrics.k8s.io/v1beta1/nodes', flag(args, 'selector'));
@@ -55,9 +59,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const n of nodes.items) {
       if (args.positionals.length && !args.positionals.includes(n.metadata.name)) continue;
       let usage = metrics?.find((m) => m.metadata.name === n.metadata.name)?.usage;
-      if (!usage) usage = n.status?.usage;
-      if (!usage && n.metadata.annotations?.['peapod.dev/usage'])
-        usage = JSON.parse(n.metadata.annotations['peapod.dev/usage']) as Usage;
+      const reported = n.metadata.annotations?.[USAGE_ANNOTATION];
+      if (!usage && reported) usage = JSON.parse(reported) as Usage;
       const alloc = n.status?.allocatable ?? n.status?.capacity ?? {};
       if (!usage?.cpu && !usage?.memory) {
         rows.push([n.metadata.name, '<unknown>', '<unknown>', '<unknown>', '<unknown>']);
