@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { nodeUsername, type Pod } from '@peapod/core';
 import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmware-profiles';
 import type { AgentConfig } from './config.js';
 import { NodeReporter } from './node/reporter.js';
 import { createPodManager } from './pods/manager.js';
-import type { PodManager } from './pods/types.js';
+import type { PodManager, PodStatusUpdate } from './pods/types.js';
 import { DockerDriver } from './runtime/docker.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { PodmanDriver } from './runtime/podman.js';
@@ -35,6 +36,13 @@ export interface AgentOptions extends Partial<AgentConfig> {
   hooks?: {
     initialDesired?(): Pod[] | undefined;
     desiredChanged?(pods: Pod[]): void;
+    /**
+     * A status update the broker acknowledged (PUBACK). Updates published while offline wait in the
+     * MQTT client's queue and are acknowledged after the reconnect; a persistent queue can drop them
+     * here. Note: the hub orders reports per agent process (instance + sequence); re-sending a
+     * previous process's queued updates must happen before the current process reports.
+     */
+    statusAcknowledged?(update: PodStatusUpdate): void;
   };
 }
 
@@ -80,7 +88,8 @@ function createDriver(options: AgentOptions): RuntimeDriver {
     return new DockerDriver({
       socketPath: process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') || '/var/run/docker.sock',
     });
-  return new PodmanDriver({ containersConf: options.containersConf });
+  // podman runs in its own work dir: a relative config path must be made absolute first.
+  return new PodmanDriver({ containersConf: options.containersConf && resolve(options.containersConf) });
 }
 
 /**
@@ -123,7 +132,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   });
   const requests = new RequestHandler(podManager, (r) => transport.respond(r));
   const unsubscribe = [
-    podManager.onStatus((update) => void transport.publishPodStatus([update])),
+    podManager.onStatus((update) => {
+      void transport.publishPodStatus([update]).then((acked) => acked && options.hooks?.statusAcknowledged?.(update));
+    }),
     podManager.onRemoved((pod) => void transport.publishRemoved([pod])),
   ];
   transport.onDesired((pods) => {

@@ -170,6 +170,29 @@ describe('MQTT control plane (embedded broker)', () => {
     expect(h.service.get(PODS, 'default', 'b1').status?.phase).not.toBe('Failed');
   });
 
+  it('offers hook points for the offline cache: initial set, every new set, acknowledged statuses', async () => {
+    const h = await hub();
+    const seenSets: string[][] = [];
+    const acked: string[] = [];
+    const cachedPod = podObject('cached', 'edge-hooks') as Pod;
+    const a = await agent(h, 'edge-hooks', {
+      hooks: {
+        initialDesired: () => [cachedPod],
+        desiredChanged: (pods) => seenSets.push(names(pods)),
+        statusAcknowledged: (u) => acked.push(`${u.name}#${u.sequence}`),
+      },
+    });
+    // The cached set is applied before the hub is reached…
+    expect(names(a.pods.syncs[0])).toEqual(['cached']);
+    h.service.create(PODS, 'default', podObject('fresh', 'edge-hooks'));
+    // …and the hub's set replaces it.
+    await eventually(() => names(a.pods.current).join() === 'fresh', 'hub set');
+    expect(seenSets.at(-1)).toEqual(['fresh']);
+    const fresh = a.pods.current![0];
+    const update = a.pods.emitStatus(fresh, { phase: 'Running' });
+    await eventually(() => acked.includes(`fresh#${update.sequence}`), 'status acknowledged');
+  });
+
   it('marks a node Unknown within moments of an unclean disconnect (Last Will) and records the offline history', async () => {
     const h = await hub();
     const a = await agent(h, 'edge-a');

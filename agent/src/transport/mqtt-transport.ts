@@ -143,18 +143,19 @@ export class AgentTransport {
     }
   }
 
-  private publish(topic: string, body: object, qos: 0 | 1 = 1): Promise<void> {
+  /** Resolves true once the broker acknowledged (QoS 1), false when the publication failed. */
+  private publish(topic: string, body: object, qos: 0 | 1 = 1): Promise<boolean> {
     const client = this.client;
-    if (!client) return Promise.resolve();
+    if (!client) return Promise.resolve(false);
     return new Promise((resolve) =>
       client.publish(topic, encode({ v: PROTOCOL_VERSION, ...body }), { qos }, (err) => {
         if (err) this.options.log.warn('mqtt: publish failed', { topic, error: err.message });
-        resolve();
+        resolve(!err);
       }),
     );
   }
 
-  publishNodeReport(report: NodeReportBody): Promise<void> {
+  publishNodeReport(report: NodeReportBody): Promise<boolean> {
     return this.publish(topics.nodeStatus(this.options.nodeName), {
       ...report,
       instance: this.instance,
@@ -164,19 +165,22 @@ export class AgentTransport {
   }
 
   /** Batches of STATUS_BATCH keep every message far below the payload limit. */
-  async publishPodStatus(updates: PodStatusEntry[]): Promise<void> {
+  async publishPodStatus(updates: PodStatusEntry[]): Promise<boolean> {
+    let acknowledged = true;
     for (let i = 0; i < updates.length; i += STATUS_BATCH)
-      await this.publish(topics.podStatus(this.options.nodeName), {
-        instance: this.instance,
-        updates: updates.slice(i, i + STATUS_BATCH),
-      });
+      acknowledged =
+        (await this.publish(topics.podStatus(this.options.nodeName), {
+          instance: this.instance,
+          updates: updates.slice(i, i + STATUS_BATCH),
+        })) && acknowledged;
+    return acknowledged;
   }
 
-  publishRemoved(pods: PodRemovedReport['pods']): Promise<void> {
+  publishRemoved(pods: PodRemovedReport['pods']): Promise<boolean> {
     return this.publish(topics.podRemoved(this.options.nodeName), { pods });
   }
 
-  respond(response: Omit<ProxyResponse, 'v'>): Promise<void> {
+  respond(response: Omit<ProxyResponse, 'v'>): Promise<boolean> {
     return this.publish(topics.response(this.options.nodeName, response.id), response);
   }
 

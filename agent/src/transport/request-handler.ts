@@ -1,7 +1,7 @@
 import { isApiError, MAX_CHUNK_BYTES, type ProxyRequest, type ProxyResponse } from '@peapod/core';
 import type { PodManager } from '../pods/types.js';
 
-type Respond = (response: Omit<ProxyResponse, 'v'>) => Promise<void>;
+type Respond = (response: Omit<ProxyResponse, 'v'>) => Promise<unknown>;
 
 /**
  * Serves the hub's logs / exec / metrics requests from the PodManager, streaming output in
