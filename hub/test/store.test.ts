@@ -273,4 +273,12 @@ describe('SqliteStore basics', () => {
     expect(store.create(PODS, pod('b')).metadata.name).toBe('b');
     expect(rec.summary()).toEqual(['ADDED b']);
   });
+
+  it('refuses a second store on the same database while the first is open', () => {
+    const dir = temp.dir();
+    const first = temp.open(dir);
+    expect(() => temp.open(dir)).toThrow(/is in use by another hub/);
+    first.close();
+    expect(temp.open(dir).list(PODS).items).toEqual([]);
+  });
 });

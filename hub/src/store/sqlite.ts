@@ -66,6 +66,8 @@ interface Current {
 export class SqliteStore implements ObjectStore {
   readonly path: string;
   private readonly db: Database.Database;
+  /** Held for the store's lifetime: a second hub on the same data never opens it. */
+  private readonly ownerLock: Database.Database;
   private readonly now: () => number;
   private readonly changes: ChangeLog;
   private readonly watchers = new WatcherSet();
@@ -100,6 +102,7 @@ export class SqliteStore implements ObjectStore {
     this.path = resolveDatabasePath(location);
     mkdirSync(dirname(this.path), { recursive: true });
     this.now = options.now ?? Date.now;
+    this.ownerLock = acquireOwnerLock(`${this.path}.lock`, this.path);
     this.db = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
@@ -329,6 +332,7 @@ export class SqliteStore implements ObjectStore {
     this.closed = true;
     this.watchers.clear();
     this.db.close();
+    this.ownerLock.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -447,6 +451,25 @@ function parseResourceVersion(value: string | undefined): number | undefined {
     );
   }
   return Number(value);
+}
+
+/**
+ * One process owns a database: two hubs interleaving writes would hand out the same
+ * resourceVersions. An exclusive SQLite lock on a side file is released by the OS when the
+ * owner exits, however it exits (kill -9 included).
+ */
+function acquireOwnerLock(lockPath: string, databasePath: string): Database.Database {
+  const lock = new Database(lockPath, { timeout: 0 });
+  try {
+    lock.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    lock.close();
+    if (error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY') {
+      throw new Error(`peapod store: ${databasePath} is in use by another hub (or store) instance`);
+    }
+    throw error;
+  }
+  return lock;
 }
 
 /** Disk full, I/O error…: nothing was written; the caller gets a Kubernetes-shaped 500. */
