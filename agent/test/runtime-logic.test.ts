@@ -10,6 +10,7 @@ import { type EventSource, RuntimeEventStream } from '../src/runtime/event-strea
 import { containerCreateArgs, podCreateArgs, publishArg } from '../src/runtime/podman-args.js';
 import { podmanErrorText } from '../src/runtime/podman-cli.js';
 import { parsePodmanEvent } from '../src/runtime/podman-events.js';
+import { Semaphore } from '../src/runtime/semaphore.js';
 
 const base: ContainerConfig = {
   name: 'c1',
@@ -278,5 +279,35 @@ describe('errors and rates', () => {
     expect(cpu.milliCpu('a', 1.5e9, 11e9, 0)).toBe(500);
     cpu.forget('a');
     expect(cpu.milliCpu('a', 2e9, 12e9, 7)).toBe(7);
+  });
+});
+
+describe('Semaphore', () => {
+  it('never runs more jobs than its limit and runs them all', async () => {
+    const semaphore = new Semaphore(2);
+    let active = 0;
+    let peak = 0;
+    const gates = Array.from({ length: 5 }, () => {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      return { promise, resolve };
+    });
+    const jobs = gates.map((gate, i) =>
+      semaphore.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await gate.promise;
+        active--;
+        return i;
+      }),
+    );
+    for (const gate of gates) {
+      await new Promise((r) => setImmediate(r));
+      gate.resolve();
+    }
+    expect(await Promise.all(jobs)).toEqual([0, 1, 2, 3, 4]);
+    expect(peak).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { classifyRuntimeMessage, RuntimeError } from './errors.js';
+import { Semaphore } from './semaphore.js';
 
 export interface PodmanCliOptions {
   /** Path of the containers.conf every podman call is given (env CONTAINERS_CONF). */
@@ -16,7 +17,16 @@ export interface PodmanCliOptions {
   workDir?: string;
   /** Upper bound for one mutating call. Generous on purpose: killing podman mid-way leaks (§7.1). */
   timeoutMs?: number;
+  /**
+   * Short podman calls allowed at once (default 6). Each podman process costs ~30 MB RSS, so a
+   * burst of pod starts must not fork dozens on a small device. `stop`, `exec` and `pull` can
+   * last long (grace periods, probes, downloads) and are not counted.
+   */
+  maxConcurrent?: number;
 }
+
+/** Commands that may run for long and are therefore not throttled. */
+const UNTHROTTLED = new Set(['stop', 'exec', 'pull']);
 
 type SpawnOptions = {
   env: Record<string, string>;
@@ -42,6 +52,7 @@ export class PodmanCli {
   readonly binary: string;
   readonly workDir: string;
   private readonly timeoutMs: number;
+  private readonly throttle: Semaphore;
 
   constructor(options: PodmanCliOptions = {}) {
     const conf = options.containersConf ?? process.env.CONTAINERS_CONF;
@@ -50,10 +61,19 @@ export class PodmanCli {
     this.workDir = options.workDir ?? join(tmpdir(), 'peapod-podman-cwd');
     mkdirSync(this.workDir, { recursive: true });
     this.timeoutMs = options.timeoutMs ?? 300_000;
+    this.throttle = new Semaphore(options.maxConcurrent ?? 6);
   }
 
   /** Runs a command and returns its result whatever the exit code (timeouts included). */
   async exec(args: string[], options: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+    if (UNTHROTTLED.has(args[0] ?? '')) return this.execNow(args, options);
+    return this.throttle.run(() => this.execNow(args, options));
+  }
+
+  private async execNow(
+    args: string[],
+    options: { input?: string; timeoutMs?: number; cwd?: string },
+  ): Promise<CliResult> {
     const result = await execa(this.binary, args, {
       env: this.env,
       extendEnv: true,
