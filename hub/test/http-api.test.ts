@@ -1,3 +1,5 @@
+import { request } from 'node:https';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, deploymentManifest, podManifest } from './helpers/api-client.js';
 import { type HubProcess, startHubProcess } from './helpers/hub-process.js';
@@ -9,6 +11,25 @@ const AGGREGATED =
 const PODS = '/api/v1/namespaces/default/pods';
 
 let hub: HubProcess;
+
+function rawGet(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ headers: Record<string, unknown>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, hub.url), {
+      ca: hub.caPem,
+      headers: { ...headers, authorization: `Bearer ${hub.token}` },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.end();
+  });
+}
 
 beforeAll(async () => {
   hub = await startHubProcess();
@@ -413,6 +434,21 @@ describe('subresources', () => {
     const noHost = await api(hub, 'GET', `${PODS}/relay-2/log`);
     expect(noHost.status).toBe(400);
     expect(noHost.body.message).toBe('pod relay-2 does not have a host assigned');
+  });
+});
+
+describe('compression', () => {
+  it('gzips large replies for clients that accept it', async () => {
+    const pod = podManifest('gzip-1', { suite: 'gzip' });
+    // @ts-expect-error annotations on a loosely typed manifest
+    pod.metadata.annotations = { blob: 'y'.repeat(200 * 1024) };
+    expect((await api(hub, 'POST', PODS, { body: pod })).status).toBe(201);
+    const plain = await api(hub, 'GET', `${PODS}?labelSelector=suite%3Dgzip`);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const zipped = await rawGet(`${PODS}?labelSelector=suite%3Dgzip`, { 'accept-encoding': 'gzip' });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.body.length).toBeLessThan(plain.text.length / 10);
+    expect(JSON.parse(gunzipSync(zipped.body).toString()).items[0].metadata.annotations.blob).toHaveLength(200 * 1024);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { ApiError, badRequest, internalError, isApiError, type Status } from '@peapod/core';
 import type { Logger } from '../component.js';
 import { PatchError } from './patch/json-value.js';
@@ -7,13 +8,27 @@ import { PatchError } from './patch/json-value.js';
 
 export const JSON_TYPE = 'application/json';
 
+/** Like the Kubernetes API server: replies of 128 KiB and more are gzipped for clients that accept it. */
+const GZIP_MIN_BYTES = 128 * 1024;
+
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = JSON_TYPE): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  const text = Buffer.from(JSON.stringify(body));
+  if (text.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(res.req?.headers['accept-encoding'] ?? ''))) {
+    const zipped = gzipSync(text, { level: 1 });
+    res.writeHead(code, {
+      'Content-Type': contentType,
+      'Content-Encoding': 'gzip',
+      'Content-Length': zipped.length,
+      Vary: 'Accept-Encoding',
+    });
+    res.end(zipped);
+    return;
+  }
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': text.length });
   res.end(text);
 }
 
