@@ -362,12 +362,14 @@ describe('ResourceService: deletion', () => {
     const marked = service.delete(PODS, 'default', 'a');
     expect(marked.metadata.deletionTimestamp).toBe('2026-11-27T14:00:30Z');
     expect(marked.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(marked.metadata.generation).toBe(2); // the start of deletion bumps it, once
     expect(service.get(PODS, 'default', 'a').metadata.deletionTimestamp).toBe('2026-11-27T14:00:30Z');
     // Deleting again with the same or a longer grace changes nothing.
     expect(service.delete(PODS, 'default', 'a', { gracePeriodSeconds: 60 })).toEqual(marked);
     // A shorter one shortens it.
     const shorter = service.delete(PODS, 'default', 'a', { gracePeriodSeconds: 5 });
     expect(shorter.metadata.deletionGracePeriodSeconds).toBe(5);
+    expect(shorter.metadata.generation).toBe(2);
     expect(shorter.metadata.deletionTimestamp).toBe('2026-11-27T14:00:05Z');
     // The node's confirmation.
     service.delete(PODS, 'default', 'a', { gracePeriodSeconds: 0, preconditions: { uid: marked.metadata.uid } });

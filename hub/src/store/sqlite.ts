@@ -439,7 +439,9 @@ function nextVersion(type: ResourceType, stored: KubeObject, input: KubeObject, 
   else delete next.metadata.namespace;
   if (next.metadata.generateName === undefined) delete next.metadata.generateName;
   const generation = stored.metadata.generation ?? 1;
-  next.metadata.generation = desiredStateChanged(stored, next) ? generation + 1 : generation;
+  // Like apiserver, the start of deletion also counts: controllers must notice the new intent.
+  const deletionStarted = !stored.metadata.deletionTimestamp && !!next.metadata.deletionTimestamp;
+  next.metadata.generation = desiredStateChanged(stored, next) || deletionStarted ? generation + 1 : generation;
   return next;
 }
 
