@@ -53,6 +53,14 @@ describe('generated credentials', () => {
     expect(third.caPem).toBe(first.caPem);
     expect(third.server.certPem).not.toBe(first.server.certPem);
     expect(new X509Certificate(third.server.certPem).checkHost('new.example')).toBe('new.example');
+    // Another part of the hub asking for other names keeps the earlier ones (no flip-flop).
+    const fourth = await ensureHubCredentials(data, defaultSubjectAltNames(['10.1.2.3']));
+    const cert = new X509Certificate(fourth.server.certPem);
+    expect(cert.checkHost('new.example')).toBe('new.example');
+    expect(cert.checkIP('10.1.2.3')).toBe('10.1.2.3');
+    expect(cert.checkIP('::1')).toBe('::1');
+    const fifth = await ensureHubCredentials(data, defaultSubjectAltNames(['new.example']));
+    expect(fifth.server.certPem).toBe(fourth.server.certPem);
   });
 });
 

@@ -76,6 +76,28 @@ function certificateCovers(certPem: string, caPem: string, names: SubjectAltName
   }
 }
 
+function namesOf(certPem: string): SubjectAltNames | undefined {
+  try {
+    const entries = (new X509Certificate(certPem).subjectAltName ?? '').split(',').map((e) => e.trim());
+    return {
+      dnsNames: entries.filter((e) => e.startsWith('DNS:')).map((e) => e.slice(4)),
+      ipAddresses: entries.filter((e) => e.startsWith('IP Address:')).map((e) => e.slice(11)),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function mergeNames(wanted: SubjectAltNames, kept: SubjectAltNames | undefined): SubjectAltNames {
+  if (!kept) return wanted;
+  const ips = [...wanted.ipAddresses];
+  for (const ip of kept.ipAddresses) if (!ips.some((have) => ipSanText(have) === ipSanText(ip))) ips.push(ip);
+  return {
+    dnsNames: [...new Set([...wanted.dnsNames, ...kept.dnsNames.map((n) => n.toLowerCase())])],
+    ipAddresses: ips.filter((ip) => isIP(ip)),
+  };
+}
+
 export async function ensureHubCredentials(dataDir: string, names: SubjectAltNames): Promise<HubCredentials> {
   const tlsDir = join(dataDir, 'tls');
   mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
@@ -96,7 +118,8 @@ export async function ensureHubCredentials(dataDir: string, names: SubjectAltNam
 
   let server = readPair(paths.serverCert, paths.serverKey);
   if (!server || !certificateCovers(server.certPem, ca.certPem, names, Date.now())) {
-    server = await createServerCertificate(ca, names);
+    // Keep the names the old certificate had: the HTTP API and the MQTT broker share it.
+    server = await createServerCertificate(ca, mergeNames(names, server ? namesOf(server.certPem) : undefined));
     writeSecret(paths.serverKey, server.keyPem);
     writeFileSync(paths.serverCert, server.certPem);
   }
