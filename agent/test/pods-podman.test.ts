@@ -560,6 +560,31 @@ describe('adoption after an agent restart', { timeout: 180_000 }, () => {
     unapply(changed);
     await until('removed', () => removed.includes(pod.metadata.uid!));
   });
+  it('after a host reboot (sandbox stopped) the pod restarts in a new sandbox: init again, restartCount kept', async () => {
+    const pod = apply(
+      makePod([busybox('app', 'exec sleep 600')], { initContainers: [busybox('setup', 'echo init done')] }),
+    );
+    const before = await until('running', () => container(pod, 'app')?.state?.running && statusOf(pod));
+    await mgr.stop();
+    const sandboxes = await podman(['pod', 'ps', '-q', '--filter', `label=${LABELS.podUid}=${pod.metadata.uid}`]);
+    expect((await podman(['pod', 'stop', '-t', '0', sandboxes.stdout.trim()])).exitCode).toBe(0);
+
+    mgr = newManager();
+    watch(mgr);
+    await mgr.start();
+    mgr.sync([...desired.values()]);
+    const after = await until('running again', () => {
+      const s = statusOf(pod);
+      const app = container(pod, 'app', s);
+      return app?.state?.running && app.containerID !== container(pod, 'app', before)?.containerID && s;
+    });
+    expect(container(pod, 'app', after)?.restartCount).toBe(1);
+    const init = container(pod, 'setup', after)!;
+    expect(init.state?.terminated?.reason).toBe('Completed');
+    expect(init.containerID).not.toBe(container(pod, 'setup', before)?.containerID);
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
 });
 
 /**

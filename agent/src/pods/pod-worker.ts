@@ -375,8 +375,15 @@ export class PodWorker {
       rec.current.message = errorText(err);
       rec.waiting = { reason: 'RunContainerError', message: errorText(err) };
       this.ctx.event(this.podEvent('Warning', 'Failed', `Error: ${errorText(err)}`, rec.name));
+      const sandbox = await this.ctx.driver.inspectSandbox(this.sandbox!.id).catch(() => undefined);
+      if (sandbox?.state !== 'running') await this.recreateSandbox();
       this.after(0);
       return;
+    }
+    // podman restarts a stopped sandbox's infra on demand, possibly with a new IP: re-read it on restarts.
+    if (prev && !this.pod.spec.hostNetwork) {
+      const sandbox = await this.ctx.driver.inspectSandbox(this.sandbox!.id).catch(() => undefined);
+      if (sandbox?.ip) this.sandbox!.ip = sandbox.ip;
     }
     const info = await this.ctx.driver.inspectContainer(id).catch(() => undefined);
     rec.current.startedAtMs = info?.startedAt ? Date.parse(info.startedAt) : this.ctx.now();
@@ -583,6 +590,30 @@ export class PodWorker {
     return this.pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
   }
 
+  /**
+   * The sandbox stopped under the pod (kubelet: "Pod sandbox changed, it will be killed and
+   * re-created"): its containers go with it, init containers run again in a new one.
+   */
+  private async recreateSandbox(): Promise<void> {
+    if (!this.sandbox) return;
+    this.ctx.event(this.podEvent('Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.'));
+    for (const rec of this.app) {
+      if (rec.current && rec.current.state !== 'exited') {
+        rec.current.killedByAgent = true;
+        this.markExited(rec, undefined);
+      }
+      rec.previous = undefined;
+    }
+    for (const rec of this.init) {
+      rec.stopProbes();
+      rec.current = undefined;
+      rec.previous = undefined;
+      rec.waiting = undefined;
+    }
+    await this.ctx.driver.removeSandbox(this.sandbox.id).catch(() => undefined);
+    this.sandbox = undefined;
+  }
+
   private async doTerminate(): Promise<void> {
     this.clearTimers();
     const grace = this.terminationGrace ?? this.deletionGrace(this.pod);
@@ -630,13 +661,24 @@ export class PodWorker {
     const { driver } = this.ctx;
     const sandbox = objects.sandboxes.find((s) => s.state === 'running');
     for (const sb of objects.sandboxes) if (sb !== sandbox) await driver.removeSandbox(sb.id).catch(() => undefined);
+    const attemptOf = (c: ContainerInfo) => Number(c.labels[LABELS.attempt] ?? 0);
     if (!sandbox) {
+      // The sandbox is gone (e.g. host reboot): app containers keep their attempt numbers and
+      // restart per policy in a new sandbox; init containers run again, as after a pod restart.
+      for (const rec of this.app) {
+        const newest = objects.containers
+          .filter((c) => c.labels[LABELS.container] === rec.name && c.labels[LABELS.containerKind] === 'app')
+          .sort((a, b) => attemptOf(b) - attemptOf(a))[0];
+        if (!newest) continue;
+        rec.current = instanceFromInfo(newest, attemptOf(newest));
+        rec.current.killedByAgent = rec.current.state !== 'exited';
+        if (rec.current.state !== 'exited') applyExit(rec.current, undefined, this.ctx.now());
+      }
       for (const c of objects.containers) await driver.removeContainer(c.id).catch(() => undefined);
       return;
     }
     this.sandbox = { id: sandbox.id, ip: this.pod.spec.hostNetwork ? this.ctx.hostIP : sandbox.ip };
     if (sandbox.createdAt && !this.pod.status?.startTime) this.startTime = kubeTime(sandbox.createdAt);
-    const attemptOf = (c: ContainerInfo) => Number(c.labels[LABELS.attempt] ?? 0);
     const claimed = new Set<string>();
     for (const rec of this.records()) {
       const mine = objects.containers
