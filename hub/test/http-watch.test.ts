@@ -84,10 +84,12 @@ describe('watch over a real hub process', () => {
     const next = await stream.next();
     expect([next.type, nameOf(next)]).toEqual(['MODIFIED', 'one-1']);
     stream.close();
-    const legacy = await watch(hub, '/api/v1/watch/namespaces/default/pods/one-2');
-    expect(nameOf(await legacy.next())).toBe('one-2');
-    expect(legacy.events.map(nameOf)).not.toContain('one-1');
-    legacy.close();
+    for (const path of [`/api/v1/watch/namespaces/default/pods/one-2`, `${PODS}/one-2?watch=true`]) {
+      const legacy = await watch(hub, path);
+      expect(nameOf(await legacy.next())).toBe('one-2');
+      expect(legacy.events.map(nameOf)).not.toContain('one-1');
+      legacy.close();
+    }
   });
 
   it('wraps events in one-row Tables when asked', async () => {

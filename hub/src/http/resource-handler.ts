@@ -112,7 +112,7 @@ export async function handleObject(ctx: RequestContext, target: ResourceTarget):
   const service = ctx.hub.service;
   switch (ctx.req.method) {
     case 'GET':
-      if (target.legacyWatch) {
+      if (isWatchRequest(ctx, target)) {
         requireVerb(type, 'watch');
         const fieldSelector = [`metadata.name=${name}`, ctx.query.get('fieldSelector')].filter(Boolean).join(',');
         return serveWatch(ctx, type, { namespace, ...selectorParams(ctx.query), fieldSelector });
