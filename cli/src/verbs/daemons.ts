@@ -13,7 +13,7 @@ interface HubModule {
   parseHubFlags(argv: readonly string[]): Record<string, unknown>;
   startHub(options: unknown): Promise<Stoppable>;
   /** The parts `peapod hub` runs besides the HTTP API, in start order (each optional here). */
-  createMqttComponent?(): unknown;
+  createMqttComponent?(options?: { mqttsPort?: number; wssPort?: number | null }): unknown;
   createSchedulerComponent?(): unknown;
   createControllersComponent?(): unknown;
   createEndpointsController?(): unknown;
@@ -41,6 +41,36 @@ function runUntilSignal(handle: Stoppable, what: string): void {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+/**
+ * `--mqtts-port N` and `--wss-port N|off` configure the embedded broker; they are taken out before
+ * the remaining flags go to parseHubFlags.
+ */
+export function takeMqttFlags(argv: string[]): {
+  mqtt: { mqttsPort?: number; wssPort?: number | null };
+  rest: string[];
+} {
+  const mqtt: { mqttsPort?: number; wssPort?: number | null } = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--(mqtts-port|wss-port)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) {
+      rest.push(argv[i]);
+      continue;
+    }
+    const value = m[2] ?? argv[++i];
+    if (m[1] === 'wss-port' && value === 'off') {
+      mqtt.wssPort = null;
+      continue;
+    }
+    if (value === undefined || !/^\d+$/.test(value) || Number(value) > 65535) {
+      throw new CliError(`invalid --${m[1]} "${value ?? ''}": want 0-65535${m[1] === 'wss-port' ? ' or off' : ''}`);
+    }
+    if (m[1] === 'mqtts-port') mqtt.mqttsPort = Number(value);
+    else mqtt.wssPort = Number(value);
+  }
+  return { mqtt, rest };
+}
+
 export async function runHub(argv: string[]): Promise<number> {
   const mod = (await import('@peapod/hub')) as unknown as Partial<HubModule>;
   if (typeof mod.parseHubFlags !== 'function' || typeof mod.startHub !== 'function') {
@@ -50,19 +80,19 @@ export async function runHub(argv: string[]): Promise<number> {
     process.stdout.write(`Usage: peapod hub [options]\n${mod.HUB_FLAGS_HELP ?? ''}\n`);
     return 0;
   }
+  const { mqtt, rest } = takeMqttFlags(argv);
   let options: Record<string, unknown>;
   try {
-    options = mod.parseHubFlags(argv);
+    options = mod.parseHubFlags(rest);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const factories = [
-    mod.createMqttComponent,
-    mod.createSchedulerComponent,
-    mod.createControllersComponent,
-    mod.createEndpointsController,
-  ];
-  const components = factories.filter((f): f is () => unknown => typeof f === 'function').map((f) => f());
+  const components = [
+    mod.createMqttComponent?.(mqtt),
+    mod.createSchedulerComponent?.(),
+    mod.createControllersComponent?.(),
+    mod.createEndpointsController?.(),
+  ].filter((c) => c !== undefined);
   const hub = await mod.startHub({
     ...options,
     components: [...((options.components as unknown[]) ?? []), ...components],

@@ -12,7 +12,7 @@ import { bool, flag, mergeSpecs, parseArgs } from '../args.js';
 import { CliError } from '../errors.js';
 
 const SPEC = mergeSpecs({
-  values: { dir: '', port: '', manifest: 'f', timeout: '', name: '' },
+  values: { dir: '', port: '', 'mqtt-port': '', manifest: 'f', timeout: '', name: '' },
   bools: { purge: '', 'no-app': '', help: 'h' },
 });
 
@@ -102,7 +102,8 @@ export async function run(argv: string[]): Promise<number> {
   mkdirSync(l.hubDir, { recursive: true, mode: 0o700 });
   mkdirSync(l.agentDir, { recursive: true, mode: 0o700 });
   const port = flag(args, 'port') ?? '6443';
-  startBackground(l, 'hub', ['--data-dir', l.hubDir, '--port', port]);
+  const mqttPort = flag(args, 'mqtt-port') ?? '8883';
+  startBackground(l, 'hub', ['--data-dir', l.hubDir, '--port', port, '--mqtts-port', mqttPort, '--wss-port', 'off']);
   process.stdout.write('waiting for the hub API...\n');
   await until('the hub kubeconfig', timeoutMs, async () => (existsSync(l.kubeconfig) ? true : undefined));
   const { loadKubeconfig, resolveConnection } = await import('../kubeconfig.js');
