@@ -246,8 +246,11 @@ describe('Deployment controller (real store, simulated agents)', () => {
     const rev1 = replicaSetsOf(h, 'web').find((rs) => revision(rs) === '1') as ReplicaSet;
     // kubectl rollout undo --to-revision=1: JSON patch replacing spec.template with the RS template
     // minus pod-template-hash, and metadata.annotations.
-    const template = structuredClone(rev1.spec.template);
-    delete template?.metadata?.labels?.['pod-template-hash'];
+    // kubectl sends Go's rendering: creationTimestamp: null and resources: {} included.
+    const template = structuredClone(rev1.spec.template) as NonNullable<ReplicaSet['spec']['template']>;
+    delete template.metadata?.labels?.['pod-template-hash'];
+    (template.metadata as Record<string, unknown>).creationTimestamp = null;
+    template.spec.containers[0].resources = {};
     h.service.mutate(DEPLOYMENTS, 'default', 'web', (d) => {
       d.spec.template = template;
       d.metadata.annotations = { 'deployment.kubernetes.io/revision': '2' };

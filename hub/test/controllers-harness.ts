@@ -44,12 +44,16 @@ export async function startTestHub(components: HubComponent[], options: { log?: 
 }
 
 /** Polls `check` until it returns a truthy value (generous timeout; no timing is asserted). */
-export async function waitFor<T>(check: () => T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      const value = check();
+      const value = await check();
       if (value) return value as NonNullable<T>;
       last = value;
     } catch (error) {

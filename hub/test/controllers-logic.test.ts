@@ -1,5 +1,6 @@
 import type { Deployment, Node, Pod, PodPhase, ReplicaSet, Taint } from '@peapod/core';
 import { describe, expect, it } from 'vitest';
+import { templatesEqualIgnoringHash } from '../src/controllers/deployment.js';
 import { calculateStatus, isProgressing, REASON, rolloutStatus } from '../src/controllers/deployment-status.js';
 import { evictionDecision } from '../src/controllers/eviction.js';
 import { reconcileNodeTaints } from '../src/controllers/node-taints.js';
@@ -396,5 +397,33 @@ describe('work queue', () => {
     expect(runs.filter((k) => k === 'flaky')).toHaveLength(2);
     expect(q.failures('flaky')).toBe(0);
     q.shutDown();
+  });
+});
+
+describe('template equality (EqualIgnoreHash, semantic)', () => {
+  const rsTemplate = {
+    metadata: { labels: { app: 'web', 'pod-template-hash': 'abc' } },
+    spec: {
+      containers: [{ name: 'app', image: 'x:1', imagePullPolicy: 'IfNotPresent' as const }],
+      restartPolicy: 'Always' as const,
+    },
+  };
+  it('ignores the hash label and the null/empty fields kubectl rollout undo sends', () => {
+    const fromKubectl = {
+      metadata: { creationTimestamp: null, labels: { app: 'web' } },
+      spec: {
+        containers: [{ name: 'app', image: 'x:1', resources: {}, imagePullPolicy: 'IfNotPresent' as const }],
+        restartPolicy: 'Always' as const,
+      },
+    };
+    expect(templatesEqualIgnoringHash(rsTemplate, fromKubectl as never)).toBe(true);
+  });
+  it('still tells different templates apart', () => {
+    const other = structuredClone(rsTemplate);
+    other.spec.containers[0].image = 'x:2';
+    expect(templatesEqualIgnoringHash(rsTemplate, other)).toBe(false);
+    const relabelled = structuredClone(rsTemplate);
+    relabelled.metadata.labels.app = 'api';
+    expect(templatesEqualIgnoringHash(rsTemplate, relabelled)).toBe(false);
   });
 });

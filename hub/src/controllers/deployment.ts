@@ -75,16 +75,34 @@ const createdAt = (rs: ReplicaSet): number => Date.parse(rs.metadata.creationTim
 const oldestFirst = (a: ReplicaSet, b: ReplicaSet) =>
   createdAt(a) - createdAt(b) || ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1);
 
-/** EqualIgnoreHash: pod templates equal once the pod-template-hash label is dropped. */
+/**
+ * The semantic form of a JSON value for template comparison: null, "", false and empty objects or
+ * arrays are dropped, as Go's typed decoding plus apimachinery's Semantic.DeepEqual treat them
+ * like absent fields. kubectl's rollout undo sends the template with `creationTimestamp: null` and
+ * `resources: {}`, which must still match the ReplicaSet it came from.
+ */
+export function semanticForm(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(semanticForm);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const pruned = semanticForm(v);
+      if (pruned === undefined || pruned === null || pruned === '' || pruned === false) continue;
+      if (Array.isArray(pruned) && pruned.length === 0) continue;
+      if (typeof pruned === 'object' && !Array.isArray(pruned) && Object.keys(pruned as object).length === 0) continue;
+      out[k] = pruned;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** EqualIgnoreHash: pod templates semantically equal once the pod-template-hash label is dropped. */
 export function templatesEqualIgnoringHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
   const strip = (t: PodTemplateSpec | undefined) => {
     const copy = structuredClone(t ?? { spec: { containers: [] } });
-    if (copy.metadata?.labels) {
-      delete copy.metadata.labels[POD_TEMPLATE_HASH_LABEL];
-      if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
-    }
-    if (copy.metadata && Object.keys(copy.metadata).length === 0) delete copy.metadata;
-    return canonicalJson(copy);
+    if (copy.metadata?.labels) delete copy.metadata.labels[POD_TEMPLATE_HASH_LABEL];
+    return canonicalJson(semanticForm(copy));
   };
   return strip(a) === strip(b);
 }
@@ -284,7 +302,7 @@ export function createDeploymentController(): HubComponent {
   };
 
   const createNewRs = (ctx: HubContext, d: Deployment, all: ReplicaSet[], revision: number): ReplicaSet | undefined => {
-    const hash = podTemplateHash(d.spec.template, d.status?.collisionCount);
+    const hash = podTemplateHash(semanticForm(d.spec.template), d.status?.collisionCount);
     const template = structuredClone(d.spec.template);
     template.metadata = {
       ...(template.metadata ?? {}),
