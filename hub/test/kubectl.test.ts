@@ -213,6 +213,100 @@ ${env}
   });
 });
 
+describe('kubectl patch-based verbs', () => {
+  it('taint, cordon and uncordon a node', async () => {
+    await api(hub, 'POST', '/api/v1/nodes', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'tainted' },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      },
+    });
+    expect((await kubectl(['taint', 'node', 'tainted', 'env=dev:NoSchedule'])).stdout.trim()).toBe(
+      'node/tainted tainted',
+    );
+    expect((await kubectl(['taint', 'node', 'tainted', 'zone=a:NoExecute'])).stdout.trim()).toBe(
+      'node/tainted tainted',
+    );
+    const taints = async () => (await api(hub, 'GET', '/api/v1/nodes/tainted')).body.spec.taints;
+    const both = await taints();
+    expect(both).toHaveLength(2);
+    expect(both).toEqual(
+      expect.arrayContaining([
+        { key: 'env', value: 'dev', effect: 'NoSchedule' },
+        { key: 'zone', value: 'a', effect: 'NoExecute' },
+      ]),
+    );
+    expect((await kubectl(['taint', 'node', 'tainted', 'env:NoSchedule-'])).stdout.trim()).toBe(
+      'node/tainted untainted',
+    );
+    expect(await taints()).toEqual([{ key: 'zone', value: 'a', effect: 'NoExecute' }]);
+    await kubectl(['taint', 'node', 'tainted', 'zone:NoExecute-']);
+    expect(await taints()).toBeUndefined();
+
+    expect((await kubectl(['cordon', 'tainted'])).stdout.trim()).toBe('node/tainted cordoned');
+    expect((await kubectl(['get', 'node', 'tainted'])).stdout).toMatch(/tainted\s+Ready,SchedulingDisabled/);
+    expect((await kubectl(['uncordon', 'tainted'])).stdout.trim()).toBe('node/tainted uncordoned');
+    expect((await api(hub, 'GET', '/api/v1/nodes/tainted')).body.spec.unschedulable).toBeUndefined();
+  });
+
+  it('set image, rollout restart/pause/resume, apply --server-side, replace with a stale version', async () => {
+    const deployments = '/apis/apps/v1/namespaces/default/deployments';
+    await api(hub, 'POST', deployments, {
+      body: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'verbs' },
+        spec: {
+          selector: { matchLabels: { app: 'verbs' } },
+          template: {
+            metadata: { labels: { app: 'verbs' } },
+            spec: { containers: [{ name: 'app', image: 'localhost/edge-test/httpd:1' }] },
+          },
+        },
+      },
+    });
+    const get = async () => (await api(hub, 'GET', `${deployments}/verbs`)).body;
+    expect((await kubectl(['set', 'image', 'deployment/verbs', 'app=localhost/edge-test/httpd:2'])).stdout.trim()).toBe(
+      'deployment.apps/verbs image updated',
+    );
+    expect((await get()).spec.template.spec.containers[0].image).toBe('localhost/edge-test/httpd:2');
+    expect((await kubectl(['rollout', 'restart', 'deployment/verbs'])).stdout.trim()).toBe(
+      'deployment.apps/verbs restarted',
+    );
+    expect((await get()).spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toBeTruthy();
+    expect((await kubectl(['rollout', 'pause', 'deployment/verbs'])).stdout.trim()).toBe(
+      'deployment.apps/verbs paused',
+    );
+    expect((await get()).spec.paused).toBe(true);
+    expect((await kubectl(['rollout', 'resume', 'deployment/verbs'])).stdout.trim()).toBe(
+      'deployment.apps/verbs resumed',
+    );
+    expect((await get()).spec.paused).toBeUndefined();
+
+    const ssa = manifest(
+      'ssa.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: ssa\n  labels: {v: "1"}\nspec:\n  containers:\n  - name: app\n    image: localhost/edge-test/busybox:1\n',
+    );
+    expect((await kubectl(['apply', '--server-side', '-f', ssa])).stdout.trim()).toBe('pod/ssa serverside-applied');
+    manifest(
+      'ssa.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: ssa\n  labels: {v: "2"}\nspec:\n  containers:\n  - name: app\n    image: localhost/edge-test/busybox:1\n',
+    );
+    expect((await kubectl(['apply', '--server-side', '-f', ssa])).stdout.trim()).toBe('pod/ssa serverside-applied');
+    expect((await api(hub, 'GET', '/api/v1/namespaces/default/pods/ssa')).body.metadata.labels.v).toBe('2');
+
+    const current = (await kubectl(['get', 'deployment', 'verbs', '-o', 'json'])).stdout;
+    const path = manifest('replace.json', current);
+    await kubectl(['label', 'deployment', 'verbs', 'moved=on']);
+    const stale = await kubectl(['replace', '-f', path]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('Error from server (Conflict)');
+    expect(stale.stderr).toContain('the object has been modified');
+  });
+});
+
 describe('kubectl typed clients (protobuf bodies)', () => {
   it('create deployment, namespace and service generators work', async () => {
     const deployment = await kubectl([
