@@ -172,7 +172,15 @@ describe('podman arguments', () => {
       '-p',
       '8080:80/tcp',
     ]);
-    expect(podCreateArgs({ name: 'p', labels: {}, ports: [], hostNetwork: true })).toContain('host');
+    const host = podCreateArgs({
+      name: 'p',
+      labels: {},
+      hostname: 'ignored',
+      ports: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }],
+      hostNetwork: true,
+    });
+    expect(host.slice(-4)).toEqual(['--network', 'host', '--uts', 'host']);
+    expect(host).not.toContain('-p');
   });
 
   it('maps command to --entrypoint and args to the trailing cmd, with limits and no swap', () => {

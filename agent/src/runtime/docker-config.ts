@@ -43,7 +43,10 @@ export function infraCreateBody(config: SandboxConfig, pause: PauseImage): Recor
 }
 
 /** `POST /containers/create` body of an app/init container joining the sandbox's namespaces. */
-export function containerCreateBody(config: ContainerConfig): Record<string, unknown> {
+export function containerCreateBody(
+  config: ContainerConfig,
+  options: { hostname?: string } = {},
+): Record<string, unknown> {
   const hasCommand = config.command !== undefined && config.command.length > 0;
   const hasArgs = config.args !== undefined && config.args.length > 0;
   const hostConfig: Record<string, unknown> = {
@@ -70,6 +73,7 @@ export function containerCreateBody(config: ContainerConfig): Record<string, unk
     ...(hasArgs ? { Cmd: config.args } : hasCommand ? { Cmd: [] } : {}),
     Env: Object.entries(config.env).map(([k, v]) => `${k}=${v}`),
     ...(config.workingDir ? { WorkingDir: config.workingDir } : {}),
+    ...(options.hostname ? { Hostname: options.hostname } : {}),
     Labels: withOwnerLabels(config.labels),
     Tty: config.tty ?? false,
     OpenStdin: config.stdin ?? false,

@@ -8,7 +8,7 @@ export interface DockerContainerJson {
   Name: string;
   Created?: string;
   Image?: string;
-  Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean };
+  Config?: { Image?: string; Hostname?: string; Labels?: Record<string, string> | null; Tty?: boolean };
   State?: { Status?: string; ExitCode?: number; OOMKilled?: boolean; StartedAt?: string; FinishedAt?: string };
   HostConfig?: { Memory?: number; NetworkMode?: string };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null };

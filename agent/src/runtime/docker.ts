@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { CpuRateTracker } from './cpu-rate.js';
 import { apiError, DockerApi, type DockerApiOptions, StreamDemuxer } from './docker-api.js';
 import {
@@ -54,6 +55,7 @@ export class DockerDriver implements RuntimeDriver {
   private readonly cpu = new CpuRateTracker();
   private readonly timeoutMs: number;
   private pause?: PauseImage;
+  private server?: Promise<{ version: string; isPodman: boolean }>;
 
   constructor(options: DockerDriverOptions) {
     this.api = new DockerApi(options);
@@ -63,7 +65,7 @@ export class DockerDriver implements RuntimeDriver {
   }
 
   async version(): Promise<string> {
-    return (await this.serverVersion()).version;
+    return (await this.fetchServerVersion()).version;
   }
 
   async imageExists(image: string): Promise<boolean> {
@@ -141,7 +143,7 @@ export class DockerDriver implements RuntimeDriver {
     if (!(await this.imageExists(config.image))) await this.pullImage(config.image);
     const { Id } = await this.api.json<{ Id: string }>('POST', '/containers/create', {
       query: { name: config.name },
-      body: containerCreateBody(config),
+      body: containerCreateBody(config, { hostname: await this.sandboxHostname(config.sandboxId) }),
       timeoutMs: this.timeoutMs,
     });
     return Id;
@@ -364,7 +366,24 @@ export class DockerDriver implements RuntimeDriver {
     return (await this.listRaw(labelFilter)).map((c) => c.Id);
   }
 
+  /**
+   * The hostname an app container must be given explicitly. Docker copies it from the container
+   * whose network it joins (and rejects an explicit one); podman's compat API does not copy it, so
+   * there the driver passes the sandbox's: its hostname, or the host's for hostNetwork.
+   */
+  private async sandboxHostname(sandboxId: string): Promise<string | undefined> {
+    if (!(await this.serverVersion()).isPodman) return undefined;
+    const infra = await this.inspectRaw(sandboxId);
+    if (!infra) throw new RuntimeError('NotFound', `sandbox ${sandboxId} not found`);
+    return infra.HostConfig?.NetworkMode === 'host' ? hostname() : infra.Config?.Hostname;
+  }
+
   private async serverVersion(): Promise<{ version: string; isPodman: boolean }> {
+    this.server ??= this.fetchServerVersion();
+    return this.server;
+  }
+
+  private async fetchServerVersion(): Promise<{ version: string; isPodman: boolean }> {
     const v = await this.api.json<{ Version?: string; Components?: { Name?: string }[] }>('GET', '/version');
     const isPodman = (v.Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
     return { version: v.Version ?? 'unknown', isPodman };

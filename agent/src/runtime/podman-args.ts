@@ -20,7 +20,8 @@ export function labelFilterArgs(filter: Record<string, string>): string[] {
 export function podCreateArgs(config: SandboxConfig): string[] {
   const args = ['pod', 'create', '--name', config.name, ...labelArgs(withOwnerLabels(config.labels, 'infra'))];
   if (config.hostname && !config.hostNetwork) args.push('--hostname', config.hostname);
-  if (config.hostNetwork) args.push('--network', 'host');
+  // hostNetwork: the host's network and hostname, as Kubernetes gives such pods.
+  if (config.hostNetwork) args.push('--network', 'host', '--uts', 'host');
   else for (const port of config.ports.filter((p) => p.hostPort > 0)) args.push('-p', publishArg(port));
   return args;
 }

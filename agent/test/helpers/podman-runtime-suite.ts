@@ -1,4 +1,6 @@
+import { readlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ContainerConfig,
@@ -69,7 +71,7 @@ export function describeRuntimeDriver(
     });
 
     it('runs a sandbox and a container through their whole lifecycle', async () => {
-      const sb = await sandbox();
+      const sb = await sandbox({ hostname: 'web-1' });
       expect(sb.state).toBe('running');
       expect(sb.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       expect(sb.labels[TEST_RUN_LABEL]).toBe(run);
@@ -89,6 +91,7 @@ export function describeRuntimeDriver(
       expect(Date.parse(running?.startedAt ?? '')).not.toBeNaN();
       expect(running?.finishedAt).toBeUndefined();
       await waitFor('start event', () => events.find((e) => e.containerId === id && e.type === 'start'));
+      expect((await driver.exec(id, ['hostname'])).stdout).toBe('web-1\n');
 
       await driver.stopContainer(id, 0);
       const stopped = await driver.inspectContainer(id);
@@ -128,6 +131,17 @@ export function describeRuntimeDriver(
       await driver.startContainer(side);
       const fromSidecar = await driver.exec(side, ['timeout', '5', 'wget', '-q', '-O', '-', 'http://127.0.0.1:8080/']);
       expect(fromSidecar).toMatchObject({ exitCode: 0, stdout: 'hello from busybox httpd\n' });
+    });
+
+    it('runs hostNetwork sandboxes in the host network with the host name', async () => {
+      const sb = await sandbox({ hostNetwork: true });
+      expect(sb.state).toBe('running');
+      expect(sb.ip).toBeUndefined();
+      const id = await driver.createContainer(container(sb, { command: ['sleep', '600'] }));
+      await driver.startContainer(id);
+      const netns = await driver.exec(id, ['readlink', '/proc/self/ns/net']);
+      expect(netns.stdout.trim()).toBe(readlinkSync('/proc/self/ns/net'));
+      expect((await driver.exec(id, ['hostname'])).stdout.trim()).toBe(hostname());
     });
 
     it('reports a taken host port as PortInUse and leaves nothing behind', async () => {
