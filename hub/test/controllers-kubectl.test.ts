@@ -113,4 +113,51 @@ describe('kubectl deployment walkthrough (real hub, simulated agents)', () => {
     // The garbage collector removes the ReplicaSets and pods after the Deployment.
     await waitFor(async () => (await kubectl('get', 'rs,pods', '-o', 'name')).trim() === '', 'dependents gone');
   });
+
+  it('taint NoSchedule keeps pods, NoExecute moves them; cordon and drain empty a node', async () => {
+    const manifest = join(dir, 'api.yaml');
+    writeFileSync(
+      manifest,
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: api}',
+        'spec:',
+        '  replicas: 4',
+        '  selector: {matchLabels: {app: api}}',
+        '  template:',
+        '    metadata: {labels: {app: api}}',
+        '    spec: {containers: [{name: app, image: "localhost/edge-test/httpd:1"}]}',
+        '',
+      ].join('\n'),
+    );
+    await kubectl('apply', '-f', manifest);
+    await kubectl('rollout', 'status', 'deploy/api', '--timeout=60s');
+    const nodesOfPods = async () =>
+      (await kubectl('get', 'pods', '-l', 'app=api', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}'))
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    expect(new Set(await nodesOfPods())).toEqual(new Set(['edge-1', 'edge-2']));
+
+    await kubectl('taint', 'node', 'edge-1', 'dedicated=gpu:NoSchedule');
+    await kubectl('scale', 'deploy/api', '--replicas=6');
+    await kubectl('rollout', 'status', 'deploy/api', '--timeout=60s');
+    const afterNoSchedule = await nodesOfPods();
+    expect(afterNoSchedule.filter((n) => n === 'edge-1')).toHaveLength(2); // untouched
+    expect(afterNoSchedule.filter((n) => n === 'edge-2')).toHaveLength(4); // new ones avoid edge-1
+
+    await kubectl('taint', 'node', 'edge-1', 'dedicated=gpu:NoExecute');
+    await waitFor(async () => (await nodesOfPods()).every((n) => n === 'edge-2'), 'pods evicted from edge-1');
+    await kubectl('rollout', 'status', 'deploy/api', '--timeout=60s');
+    expect(await nodesOfPods()).toEqual(Array(6).fill('edge-2'));
+
+    await kubectl('taint', 'node', 'edge-1', 'dedicated-');
+    expect(await kubectl('drain', 'edge-2', '--ignore-daemonsets', '--timeout=60s')).toContain('node/edge-2 drained');
+    await kubectl('rollout', 'status', 'deploy/api', '--timeout=60s');
+    expect(await nodesOfPods()).toEqual(Array(6).fill('edge-1'));
+    expect(await kubectl('get', 'node', 'edge-2', '--no-headers')).toMatch(/^edge-2\s+Ready,SchedulingDisabled/);
+    expect(await kubectl('uncordon', 'edge-2')).toBe('node/edge-2 uncordoned\n');
+    await kubectl('delete', 'deploy', 'api');
+  });
 });
