@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerDriver, LABELS } from '../src/index.js';
-import { cleanupByLabel, freePort, TEST_IMAGES, TEST_RUN_LABEL, uniqueRunId } from './helpers/podman.js';
+import { type ContainerEvent, DockerDriver, LABELS } from '../src/index.js';
+import { cleanupByLabel, freePort, TEST_IMAGES, TEST_RUN_LABEL, uniqueRunId, waitFor } from './helpers/podman.js';
 import { describeRuntimeDriver } from './helpers/podman-runtime-suite.js';
 import { startPodmanService } from './helpers/podman-service.js';
 
@@ -57,5 +57,46 @@ describe('DockerDriver seen by the real Docker CLI', () => {
     expect(await docker(['port', sb.id])).toContain(`127.0.0.1:${port}`);
     await driver.removeSandbox(sb.id);
     expect(await docker(['ps', '-a', '--filter', `label=${TEST_RUN_LABEL}=${run}`, '--format', '{{.Names}}'])).toBe('');
+  });
+});
+
+describe('DockerDriver event stream', () => {
+  const run = uniqueRunId('dkev');
+  const labels = { [TEST_RUN_LABEL]: run, [LABELS.node]: run };
+  afterAll(() => cleanupByLabel(run));
+
+  it('reconnects to a restarted engine and reports each death once', async () => {
+    let service = await startPodmanService();
+    const driver = new DockerDriver({ socketPath: service.socketPath });
+    const events: ContainerEvent[] = [];
+    const unsubscribe = driver.events({ [TEST_RUN_LABEL]: run }, (e) => events.push(e));
+    try {
+      const sb = await driver.createSandbox({ name: `${run}-p`, labels, ports: [] });
+      const runExit = async (name: string, code: string) => {
+        const id = await driver.createContainer({
+          name: `${run}-${name}`,
+          sandboxId: sb.id,
+          image: TEST_IMAGES.exit,
+          env: { EXIT_CODE: code },
+          labels,
+          mounts: [],
+        });
+        await driver.startContainer(id);
+        return waitFor(`died ${name}`, () => events.find((e) => e.containerId === id && e.type === 'died'));
+      };
+      expect((await runExit('a', '3')).exitCode).toBe(3);
+      const openedBefore = driver.eventStream.opened;
+
+      await service.stop(); // the engine goes away: the event stream ends
+      service = await startPodmanService(service.socketPath);
+
+      expect((await runExit('b', '4')).exitCode).toBe(4);
+      expect(driver.eventStream.opened).toBeGreaterThan(openedBefore);
+      expect(events.filter((e) => e.type === 'died').map((e) => e.exitCode)).toEqual([3, 4]);
+    } finally {
+      unsubscribe();
+      driver.close();
+      await service.stop();
+    }
   });
 });

@@ -7,8 +7,9 @@ import { PODMAN_ENV, uniqueRunId, waitFor } from './podman.js';
  * Starts `podman system service --time=0` on a unique unix socket (with the project's
  * containers.conf) for tests of the Docker driver; `stop()` ends it by PID and removes the socket.
  */
-export async function startPodmanService(): Promise<{ socketPath: string; pid: number; stop: () => Promise<void> }> {
-  const socketPath = `/tmp/peapod-test-${uniqueRunId('svc')}.sock`;
+export async function startPodmanService(
+  socketPath = `/tmp/peapod-test-${uniqueRunId('svc')}.sock`,
+): Promise<{ socketPath: string; pid: number; stop: () => Promise<void> }> {
   const child = execa('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], {
     env: PODMAN_ENV,
     cwd: tmpdir(),
