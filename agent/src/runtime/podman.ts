@@ -116,7 +116,8 @@ export class PodmanDriver implements RuntimeDriver {
   }
 
   async removeSandbox(id: string): Promise<void> {
-    // -t 0: the infra holds no workload; app containers were stopped by the caller (§6 quirk 3, §7.5).
+    // -t 0: whatever still runs is killed at once (graceful stops are stopContainer's job), instead of
+    // waiting each container's stop timeout (podman-notes §6 quirk 3, §7.5).
     const result = await this.cli.exec(['pod', 'rm', '--force', '--time', '0', id]);
     if (result.exitCode === 0) return;
     const error = cliError(['pod'], result);
