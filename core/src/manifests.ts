@@ -22,19 +22,94 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
+type Fail = (doc: number, line: number | undefined, msg: string) => never;
+
+/** Checks one decoded document and appends its objects (a `List` contributes its items). */
+function collect(value: unknown, doc: number, line: number | undefined, out: KubeObject[], fail: Fail): void {
+  if (value === null || value === undefined) return;
+  const check = (obj: unknown, what: string): KubeObject => {
+    if (!isPlainObject(obj)) return fail(doc, line, `${what} must be an object, got ${describe(obj)}`);
+    const missing = ['apiVersion', 'kind'].filter((k) => typeof obj[k] !== 'string' || obj[k] === '');
+    if (missing.length) return fail(doc, line, `${what}: ${missing.map((k) => `${k} not set`).join(', ')}`);
+    if (obj.metadata !== undefined && !isPlainObject(obj.metadata)) {
+      return fail(doc, line, `${what}: metadata must be an object, got ${describe(obj.metadata)}`);
+    }
+    return { ...obj, metadata: (obj.metadata as KubeObject['metadata']) ?? {} } as KubeObject;
+  };
+  const obj = check(value, 'object');
+  const items = (obj as { items?: unknown }).items;
+  if (obj.kind === 'List' || (obj.kind.endsWith('List') && Array.isArray(items))) {
+    if (items === undefined || items === null) return;
+    if (!Array.isArray(items)) fail(doc, line, `items must be an array, got ${describe(items)}`);
+    (items as unknown[]).forEach((item, j) => {
+      out.push(check(item, `items[${j}]`));
+    });
+    return;
+  }
+  out.push(obj);
+}
+
 /**
- * Decodes every object in `text`. `source` names the input in errors, e.g.
- * `error parsing hello.yaml: document 2, line 7: …`. Throws `ManifestError`.
+ * Splits a stream of concatenated JSON objects (`{…}{…}` or one per line, as kubectl accepts) into
+ * `[offset, text]` pieces; `undefined` when `text` is not such a stream.
+ */
+function splitJsonStream(text: string): [number, string][] | undefined {
+  const pieces: [number, string][] = [];
+  let depth = 0;
+  let inString = false;
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '{') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === '}') {
+      depth--;
+      if (depth < 0) return undefined;
+      if (depth === 0) pieces.push([start, text.slice(start, i + 1)]);
+    } else if (depth === 0 && !/\s/.test(c)) {
+      return undefined;
+    }
+  }
+  return depth === 0 && pieces.length > 1 ? pieces : undefined;
+}
+
+/**
+ * Decodes every object in `text`: multi-document YAML, JSON, or a stream of JSON objects.
+ * `source` names the input in errors, e.g. `error parsing hello.yaml: document 2, line 7: …`.
+ * Throws `ManifestError`.
  */
 export function decodeManifests(text: string, source = '<stdin>'): KubeObject[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false });
-  const fail = (doc: number, line: number | undefined, msg: string): never => {
+  const input = text.replace(/^\uFEFF/, '');
+  const fail: Fail = (doc, line, msg) => {
     const where = line !== undefined ? `document ${doc}, line ${line}` : `document ${doc}`;
     throw new ManifestError(`error parsing ${source}: ${where}: ${msg}`, source, doc, line);
   };
-  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   const out: KubeObject[] = [];
+  const lineCounter = new LineCounter();
+  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+
+  const stream = /^\s*\{/.test(input) ? splitJsonStream(input) : undefined;
+  if (stream) {
+    const lineAt = (offset: number) => input.slice(0, offset).split('\n').length;
+    stream.forEach(([offset, piece], i) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(piece);
+      } catch (e) {
+        fail(i + 1, lineAt(offset), (e as Error).message);
+      }
+      collect(value, i + 1, lineAt(offset), out, fail);
+    });
+    return out;
+  }
+
+  const docs = parseAllDocuments(input, { lineCounter, prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
     const n = i + 1;
@@ -48,27 +123,7 @@ export function decodeManifests(text: string, source = '<stdin>'): KubeObject[] 
     } catch (e) {
       fail(n, startLine, (e as Error).message);
     }
-    if (value === null || value === undefined) return;
-    const check = (obj: unknown, what: string): KubeObject => {
-      if (!isPlainObject(obj)) return fail(n, startLine, `${what} must be an object, got ${describe(obj)}`);
-      const missing = ['apiVersion', 'kind'].filter((k) => typeof obj[k] !== 'string' || obj[k] === '');
-      if (missing.length) return fail(n, startLine, `${what}: ${missing.map((k) => `${k} not set`).join(', ')}`);
-      if (obj.metadata !== undefined && !isPlainObject(obj.metadata)) {
-        return fail(n, startLine, `${what}: metadata must be an object, got ${describe(obj.metadata)}`);
-      }
-      return { ...obj, metadata: (obj.metadata as KubeObject['metadata']) ?? {} } as KubeObject;
-    };
-    const obj = check(value, 'object');
-    if (obj.kind === 'List' || (obj.kind.endsWith('List') && Array.isArray((obj as { items?: unknown }).items))) {
-      const items = (obj as { items?: unknown }).items;
-      if (items === undefined || items === null) return;
-      if (!Array.isArray(items)) fail(n, startLine, `items must be an array, got ${describe(items)}`);
-      (items as unknown[]).forEach((item, j) => {
-        out.push(check(item, `items[${j}]`));
-      });
-      return;
-    }
-    out.push(obj);
+    collect(value, n, startLine, out, fail);
   });
   return out;
 }

@@ -23,6 +23,16 @@ describe('decodeManifests', () => {
     expect(objs).toEqual([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }]);
   });
 
+  it('decodes a stream of concatenated JSON objects, naming the document of an error', () => {
+    const a = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
+    const b = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b}{' } }, null, 2);
+    expect(decodeManifests(`${a}\n${b}`).map((o) => o.metadata.name)).toEqual(['a', 'b}{']);
+    expect(decodeManifests(`${a}${a}`)).toHaveLength(2);
+    expect(() => decodeManifests(`${a}\n{"kind": "Pod"}`, 's.json')).toThrow(
+      'error parsing s.json: document 2, line 2: object: apiVersion not set',
+    );
+  });
+
   it('flattens kind: List (and typed lists)', () => {
     const list = {
       apiVersion: 'v1',

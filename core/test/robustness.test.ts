@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyDefaults } from '../src/defaults.js';
 import { isApiError } from '../src/errors.js';
+import { decodeManifests, ManifestError } from '../src/manifests.js';
 import { apiVersionOf, RESOURCE_TYPES } from '../src/resources.js';
 import { tableFor } from '../src/tables.js';
 import type { KubeObject } from '../src/types.js';
@@ -91,6 +92,43 @@ describe('robustness: defaulting, validation and tables never throw on arbitrary
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('robustness: decodeManifests throws only ManifestError', () => {
+  it('on arbitrary text, YAML-ish text and JSON-ish text', () => {
+    const yamlish = fc
+      .array(
+        fc.constantFrom(
+          '---\n',
+          'a: 1\n',
+          '  b: [\n',
+          'kind: Pod\n',
+          'apiVersion: v1\n',
+          '- x\n',
+          '{',
+          '}',
+          '"',
+          '\t',
+          '&a x\n',
+          '*a\n',
+          'items:\n',
+          ': :\n',
+        ),
+        { maxLength: 12 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), yamlish, fc.json()), (text) => {
+        try {
+          decodeManifests(text, 'fuzz.yaml');
+        } catch (e) {
+          expect(e).toBeInstanceOf(ManifestError);
+          expect((e as Error).message.startsWith('error parsing fuzz.yaml: document ')).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
