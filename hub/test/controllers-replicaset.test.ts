@@ -173,4 +173,15 @@ describe('ReplicaSet controller (real store)', () => {
     await waitFor(() => podsOf(h, 'web').length === 2, 'a new pod replaces the released one');
     expect(h.service.get(PODS, 'default', 'stray').metadata.labels).toEqual({ app: 'elsewhere' });
   });
+
+  it('counts a pod available only after minReadySeconds of readiness (timer, no polling)', async () => {
+    hub = await startWithNodes();
+    const h = hub;
+    const rs = replicaSet('slow', 1);
+    rs.spec.minReadySeconds = 2;
+    h.service.create(REPLICASETS, 'default', rs);
+    await waitFor(() => rsStatus(h, 'slow')?.readyReplicas === 1, 'ready');
+    expect(rsStatus(h, 'slow')?.availableReplicas).toBe(0);
+    await waitFor(() => rsStatus(h, 'slow')?.availableReplicas === 1, 'available after minReadySeconds');
+  });
 });

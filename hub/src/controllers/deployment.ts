@@ -631,6 +631,8 @@ export function createDeploymentController(): HubComponent {
     stop() {
       for (const u of unwatch.splice(0)) u();
       queue?.shutDown();
+      deployments.clear();
+      rsOwner.clear();
       context = undefined;
     },
   };

@@ -70,6 +70,8 @@ export function createEventTtlComponent(options: { ttlMs?: number } = {}): HubCo
       unwatch?.();
       if (timer) clearTimeout(timer);
       timer = undefined;
+      expiries.clear();
+      timerDue = Number.POSITIVE_INFINITY;
       context = undefined;
     },
   };

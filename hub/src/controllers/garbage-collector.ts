@@ -194,6 +194,9 @@ export function createGarbageCollector(): HubComponent {
     stop() {
       for (const u of unwatch.splice(0)) u();
       queue?.shutDown();
+      dependents.clear();
+      ownersOf.clear();
+      ownerRefKeys.clear();
       context = undefined;
     },
   };

@@ -155,6 +155,7 @@ export function createNodeLifecycleController(): HubComponent {
     stop() {
       for (const u of unwatch.splice(0)) u();
       queue?.shutDown();
+      nodes.clear();
       context = undefined;
     },
   };

@@ -237,6 +237,7 @@ export function createSchedulerComponent(): HubComponent {
     async stop() {
       for (const u of unwatch.splice(0)) u();
       queue?.shutDown();
+      for (const m of [nodes, nodeSignatures, podsByNode, podNode, parked]) m.clear();
       context = undefined;
     },
   };
