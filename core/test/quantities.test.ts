@@ -151,7 +151,14 @@ const BINARY: Record<string, Rational> = {
   Gi: { num: 1n << 30n, den: 1n },
   Ti: { num: 1n << 40n, den: 1n },
 };
-const SUFFIXES = { ...DECIMAL, ...BINARY };
+const EXPONENT: Record<string, Rational> = {
+  e3: { num: 1000n, den: 1n },
+  'e-3': { num: 1n, den: 1000n },
+  E6: { num: 10n ** 6n, den: 1n },
+  'e+2': { num: 100n, den: 1n },
+  e0: { num: 1n, den: 1n },
+};
+const SUFFIXES = { ...DECIMAL, ...BINARY, ...EXPONENT };
 
 const quantityText = fc
   .record({
