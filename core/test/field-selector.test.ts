@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FieldSelectorError, fieldValue, parseFieldSelector } from '../src/field-selector.js';
 import type { KubeObject } from '../src/types.js';
@@ -68,6 +69,34 @@ describe('parseFieldSelector', () => {
   it('rejects terms without an operator', () => {
     expect(() => parseFieldSelector('metadata.name')).toThrow(
       "invalid selector: 'metadata.name'; can't understand 'metadata.name'",
+    );
+  });
+});
+
+describe('field selector properties', () => {
+  const fields = ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase'] as const;
+  const value = fc.constantFrom('', 'a', 'web', 'n1', 'Running', 'a,b', 'x=y', 'back\\slash');
+  const requirement = fc.record({ field: fc.constantFrom(...fields), op: fc.constantFrom('=', '==', '!='), value });
+  const object = fc.record({ name: value, namespace: value, nodeName: fc.option(value), phase: value }).map(
+    (o): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: o.name, namespace: o.namespace },
+      spec: { containers: [], nodeName: o.nodeName ?? undefined },
+      status: { phase: o.phase },
+    }),
+  );
+  const escapeValue = (v: string) => v.replace(/[\\,=]/g, (c) => `\\${c}`);
+
+  it('matches the reference model and round-trips through toString', () => {
+    fc.assert(
+      fc.property(fc.array(requirement, { maxLength: 4 }), object, (reqs, obj) => {
+        const text = reqs.map((r) => `${r.field}${r.op}${escapeValue(r.value)}`).join(',');
+        const s = parseFieldSelector(text, 'Pod');
+        const expected = reqs.every((r) => (fieldValue(obj, r.field) === r.value) === (r.op !== '!='));
+        expect(s.matches(obj)).toBe(expected);
+        expect(parseFieldSelector(s.toString(), 'Pod').matches(obj)).toBe(expected);
+      }),
     );
   });
 });
