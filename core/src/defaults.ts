@@ -115,7 +115,12 @@ function defaultRequestsFromLimits(c: Container): void {
   }
 }
 
-/** Adds the `not-ready`/`unreachable` NoExecute tolerations (300 s) unless the pod has them. */
+/**
+ * Adds the `not-ready`/`unreachable` NoExecute tolerations (300 s) unless the pod has them.
+ * Edge twist (docs/offline.md): a pod pinned to one device — `spec.nodeName` set, or a
+ * `kubernetes.io/hostname` nodeSelector — has nowhere else to go, so its tolerations carry no
+ * tolerationSeconds: it is never evicted because its device is unreachable.
+ */
 export function addDefaultTolerations(spec: PodSpec, seconds = DEFAULT_TOLERATION_SECONDS): void {
   if (spec.tolerations !== undefined && !Array.isArray(spec.tolerations)) return;
   const tolerations: Toleration[] = spec.tolerations ?? [];
@@ -126,9 +131,17 @@ export function addDefaultTolerations(spec: PodSpec, seconds = DEFAULT_TOLERATIO
         (t.effect === 'NoExecute' || !t.effect) &&
         ((t.key === key && (t.operator ?? 'Equal') === 'Exists') || (!t.key && t.operator === 'Exists')),
     );
-    if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+    if (covered) continue;
+    const toleration: Toleration = { key, operator: 'Exists', effect: 'NoExecute' };
+    if (!isPinnedToDevice(spec)) toleration.tolerationSeconds = seconds;
+    tolerations.push(toleration);
   }
   spec.tolerations = tolerations;
+}
+
+/** A pod bound to one device by name (`spec.nodeName` or a `kubernetes.io/hostname` nodeSelector). */
+export function isPinnedToDevice(spec: PodSpec): boolean {
+  return Boolean(spec.nodeName) || Boolean(isObj(spec.nodeSelector) && spec.nodeSelector['kubernetes.io/hostname']);
 }
 
 function defaultPod(pod: Pod): void {

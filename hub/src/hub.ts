@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultAdmissionPlugins } from './api/admission/index.js';
 import { ensureDefaultNamespaces } from './api/namespaces.js';
 import { createResourceService } from './api/service.js';
 import { defaultSubjectAltNames, ensureHubCredentials } from './certs/credentials.js';
@@ -39,7 +40,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger(o.logLevel);
   const store = new SqliteStore(o.dataDir, { now: o.now });
-  const service = createResourceService(store, { now: o.now });
+  const service = createResourceService(store, { now: o.now, admission: defaultAdmissionPlugins() });
   const hubContext: HubContext = { store, service, dataDir: o.dataDir, now: o.now, log };
   const started: HubComponent[] = [];
 

@@ -14,6 +14,7 @@ import {
 import { generateObjectName, jsonCopy, rfc3339Seconds } from '../store/object-meta.js';
 import { uidPreconditionFailed } from '../store/preconditions.js';
 import type { ListOptions, ListResult, ObjectStore, WatchEvent, WatchOptions } from '../store/types.js';
+import type { AdmissionPlugin } from './admission/types.js';
 import { markNamespaceTerminating, NamespaceTerminator } from './namespaces.js';
 import { prepareForCreate } from './service/create-strategy.js';
 import { assertDeletePreconditions, deleteObject, removeIfReleased } from './service/deletion.js';
@@ -23,6 +24,8 @@ import type { DeleteOptions, ResourceService, WriteOptions } from './service-typ
 export interface ResourceServiceOptions {
   /** Milliseconds since the epoch (deletion timestamps); injectable for tests. */
   now?: () => number;
+  /** Mutating admission plugins, run in order after defaulting and before validation. */
+  admission?: readonly AdmissionPlugin[];
 }
 
 /** The in-process API plus its lifecycle: `close()` stops namespace termination. */
@@ -35,7 +38,7 @@ const CREATE_ON_UPDATE_KINDS = new Set(['Endpoints', 'Event']);
 const MAX_MUTATE_ATTEMPTS = 16;
 
 export function createResourceService(store: ObjectStore, options: ResourceServiceOptions = {}): LocalResourceService {
-  const service = new StoreBackedService(store, options.now ?? Date.now);
+  const service = new StoreBackedService(store, options.now ?? Date.now, options.admission ?? []);
   service.start();
   return service;
 }
@@ -46,6 +49,7 @@ class StoreBackedService implements LocalResourceService {
   constructor(
     private readonly store: ObjectStore,
     private readonly now: () => number,
+    private readonly admission: readonly AdmissionPlugin[],
   ) {
     this.terminator = new NamespaceTerminator(store, this);
   }
@@ -62,6 +66,7 @@ class StoreBackedService implements LocalResourceService {
     const object = bodyOf(type, input);
     const scope = resolveNamespace(type, namespace, object);
     applyDefaults(object);
+    for (const plugin of this.admission) plugin.admitCreate?.(type, object, this.store);
     assertValid(object); // a generateName is validated masked; the store draws the name
     assertNamespaceAcceptsNewObjects(this.store, type, scope, object.metadata.name);
     prepareForCreate(type, object);
@@ -102,6 +107,7 @@ class StoreBackedService implements LocalResourceService {
     copyDeletionFields(old, object);
     const keepStatus = type.subresources.includes('status');
     if (keepStatus) object.status = old.status;
+    for (const plugin of this.admission) plugin.admitUpdate?.(type, object, old, this.store);
     assertValid(object, old);
     assertNoNewFinalizersWhileDeleting(type, object, old);
     if (options.dryRun)
