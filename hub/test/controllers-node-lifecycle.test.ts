@@ -107,6 +107,18 @@ describe('node lifecycle (real store)', () => {
     });
   });
 
+  it('force-deletes the pods of a deleted node after the quarantine', async () => {
+    hub = await startTestHub([createNodeLifecycleController({ orphanedPodQuarantineMs: 200 })]);
+    const h = hub;
+    h.service.create(NODES, undefined, readyNode('gone'));
+    h.service.create(NODES, undefined, readyNode('stays'));
+    h.service.create(PODS, 'default', boundPod('orphan', 'gone'));
+    h.service.create(PODS, 'default', boundPod('kept', 'stays'));
+    h.service.delete(NODES, undefined, 'gone');
+    await waitFor(() => h.service.list(PODS, { namespace: 'default' }).items.length === 1, 'orphan removed');
+    expect(h.service.get(PODS, 'default', 'kept').metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it('edge twist: a disconnected node keeps its pods until the toleration ends; replacements come later; surplus goes on return', async () => {
     hub = await startTestHub([
       createSchedulerComponent(),

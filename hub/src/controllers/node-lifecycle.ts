@@ -17,7 +17,16 @@ const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
  * gracefully: on a disconnected node they stay Terminating (and keep running on the device) until
  * the agent comes back and confirms, while their controllers already create replacements.
  */
-export function createNodeLifecycleController(): HubComponent {
+export interface NodeLifecycleOptions {
+  /**
+   * How long pods bound to a deleted Node wait before they are force-deleted (PodGC's orphaned-pod
+   * quarantine, 40 s upstream), so a node that re-registers at once keeps its pods.
+   */
+  orphanedPodQuarantineMs?: number;
+}
+
+export function createNodeLifecycleController(options: NodeLifecycleOptions = {}): HubComponent {
+  const quarantineMs = options.orphanedPodQuarantineMs ?? 40_000;
   let context: HubContext | undefined;
   let queue: WorkQueue | undefined;
   let recorder: EventRecorder | undefined;
@@ -100,9 +109,27 @@ export function createNodeLifecycleController(): HubComponent {
     }
   };
 
+  /** PodGC gcOrphaned: pods bound to a Node that no longer exists are force-deleted. */
+  const collectOrphanedPods = (ctx: HubContext, nodeName: string) => {
+    if (nodes.has(nodeName)) return;
+    const pods = ctx.service.list(PODS, { fieldSelector: `spec.nodeName=${nodeName}` }).items as Pod[];
+    for (const pod of pods) {
+      try {
+        ctx.service.delete(PODS, pod.metadata.namespace, pod.metadata.name as string, { gracePeriodSeconds: 0 });
+        ctx.log.info('deleted pod of a deleted node', { pod: objectKey(pod), node: nodeName });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+  };
+
   const sync = (key: string) => {
     const ctx = context;
     if (!ctx) return;
+    if (key.startsWith('gone:')) {
+      collectOrphanedPods(ctx, key.slice(5));
+      return;
+    }
     if (key.startsWith('node:')) {
       syncNode(ctx, key.slice(5));
       return;
@@ -130,6 +157,7 @@ export function createNodeLifecycleController(): HubComponent {
           const name = node.metadata.name as string;
           if (type === 'DELETED') {
             nodes.delete(name);
+            queue?.addAfter(`gone:${name}`, quarantineMs);
             return;
           }
           const before = nodes.get(name);
