@@ -5,7 +5,7 @@ import type { KubeObject, Node, Pod, PodCondition } from '@peapod/core';
 import { ensureDefaultNamespaces } from '../src/api/namespaces.js';
 import { createResourceService, type LocalResourceService } from '../src/api/service.js';
 import type { HubComponent, HubContext, Logger } from '../src/component.js';
-import { NODES, PODS } from '../src/controllers/objects.js';
+import { NODES, PODS, rfc3339 } from '../src/controllers/objects.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 
 const quiet: Logger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -65,7 +65,7 @@ export async function waitFor<T>(
 }
 
 export function readyNode(name: string, extra: Partial<Node['spec']> = {}, labels: Record<string, string> = {}): Node {
-  const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const at = rfc3339(Date.now());
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -89,7 +89,7 @@ export function setNodeReady(service: LocalResourceService, name: string, status
     undefined,
     name,
     (n) => {
-      const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const at = rfc3339(Date.now());
       n.status.conditions = [
         {
           type: 'Ready',
@@ -161,7 +161,7 @@ export function simulateAgent(service: LocalResourceService, nodeName: string): 
         namespace,
         name as string,
         (p) => {
-          const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+          const at = rfc3339(Date.now());
           const others = (p.status?.conditions ?? []).filter(
             (c: PodCondition) => c.type !== 'Ready' && c.type !== 'ContainersReady',
           );

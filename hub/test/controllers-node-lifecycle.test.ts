@@ -1,7 +1,7 @@
 import type { Event, KubeObject, Node, Pod, ReplicaSet } from '@peapod/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeLifecycleController } from '../src/controllers/node-lifecycle.js';
-import { EVENTS, NODES, PODS, REPLICASETS } from '../src/controllers/objects.js';
+import { EVENTS, NODES, PODS, REPLICASETS, rfc3339 } from '../src/controllers/objects.js';
 import { createReplicaSetController } from '../src/controllers/replicaset.js';
 import { createSchedulerComponent } from '../src/scheduler/scheduler.js';
 import {
@@ -84,9 +84,7 @@ describe('node lifecycle (real store)', () => {
     );
     h.service.create(PODS, 'default', boundPod('forever', 'n1', [{ key: 'maintenance', operator: 'Exists' }]));
     h.service.mutate(NODES, undefined, 'n1', (n) => {
-      n.spec.taints = [
-        { key: 'maintenance', effect: 'NoExecute', timeAdded: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
-      ];
+      n.spec.taints = [{ key: 'maintenance', effect: 'NoExecute', timeAdded: rfc3339(Date.now()) }];
       return n;
     });
     const deleting = (name: string) =>

@@ -79,9 +79,7 @@ export function isPodAvailable(pod: Pod | KubeObject, minReadySeconds: number, n
 }
 
 /** RFC3339 with seconds precision, as Kubernetes renders metav1.Time. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+export { rfc3339Seconds as rfc3339 } from '../store/object-meta.js';
 
 export function isNotFound(error: unknown): boolean {
   return isApiError(error) && error.status.code === 404;
