@@ -124,12 +124,17 @@ function pod(
 }
 
 describe('scale-down ranking (controller_utils ActivePods)', () => {
-  const healthy = { nodeHealthy: (n: string) => n !== 'lost' };
-  const order = (pods: Pod[]) => rankForDeletion(pods, healthy).map((p) => p.metadata.name);
+  // Pods named 'expired…' stand for pods whose NoExecute toleration on their node has run out.
+  const context = { outOfToleration: (p: Pod) => (p.metadata.name ?? '').startsWith('expired') };
+  const order = (pods: Pod[]) => rankForDeletion(pods, context).map((p) => p.metadata.name);
 
   it.each<[string, Pod[], string[]]>([
     ['unassigned first', [pod('bound', { node: 'n1' }), pod('unbound', { phase: 'Pending' })], ['unbound', 'bound']],
-    ['pods on unhealthy nodes next', [pod('ok', { node: 'n1' }), pod('lost', { node: 'lost' })], ['lost', 'ok']],
+    [
+      'pods whose toleration ran out next',
+      [pod('ok', { node: 'n1' }), pod('expired', { node: 'lost' }), pod('unready', { node: 'n2', ready: false })],
+      ['expired', 'unready', 'ok'],
+    ],
     [
       'Pending < Unknown < Running',
       [

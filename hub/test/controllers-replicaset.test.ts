@@ -1,6 +1,6 @@
 import type { Event, KubeObject, Pod, ReplicaSet } from '@peapod/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EVENTS, PODS, REPLICASETS } from '../src/controllers/objects.js';
+import { EVENTS, PODS, REPLICASETS, rfc3339 } from '../src/controllers/objects.js';
 import { createReplicaSetController } from '../src/controllers/replicaset.js';
 import { createSchedulerComponent } from '../src/scheduler/scheduler.js';
 import {
@@ -183,5 +183,32 @@ describe('ReplicaSet controller (real store)', () => {
     await waitFor(() => rsStatus(h, 'slow')?.readyReplicas === 1, 'ready');
     expect(rsStatus(h, 'slow')?.availableReplicas).toBe(0);
     await waitFor(() => rsStatus(h, 'slow')?.availableReplicas === 1, 'available after minReadySeconds');
+  });
+
+  it('edge twist: scaling down removes the pod whose node toleration ran out, not healthy ones', async () => {
+    hub = await startWithNodes();
+    const h = hub;
+    h.service.create(NODES, undefined, readyNode('node-c'));
+    agents.push(simulateAgent(h.service, 'node-c'));
+    h.service.create(REPLICASETS, 'default', replicaSet('web', 3));
+    const pods = await waitFor(() => {
+      const p = podsOf(h, 'web');
+      return p.length === 3 && p.every((x) => x.status?.phase === 'Running') && p;
+    }, 'three running');
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(3);
+    // node-b has been unreachable for 10 minutes: past the pods' default 300 s toleration. (No node
+    // lifecycle controller runs here, so nothing is evicted by itself.)
+    h.service.mutate(NODES, undefined, 'node-b', (n) => {
+      n.spec.taints = [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: rfc3339(Date.now() - 600_000) },
+      ];
+      return n;
+    });
+    h.service.mutate(REPLICASETS, 'default', 'web', (o) => ({ ...o, spec: { ...o.spec, replicas: 2 } }));
+    await waitFor(() => podsOf(h, 'web').length === 2, 'scaled down');
+    const left = podsOf(h, 'web')
+      .map((p) => p.spec.nodeName)
+      .sort();
+    expect(left).toEqual(['node-a', 'node-c']);
   });
 });

@@ -20,16 +20,16 @@ function created(pod: Pod): number {
 
 export interface RankingContext {
   /**
-   * False for nodes that are NotReady/unreachable (edge twist: their pods are the least useful, so a
-   * surplus is taken from them first; they still count as replicas until evicted after their
-   * toleration, so they are never replaced early).
+   * True for a pod whose node carries NoExecute taints (not-ready, unreachable, …) that the pod no
+   * longer tolerates — its toleration has run out. Edge twist: such pods are the surplus to remove
+   * first; while a pod's toleration still runs it ranks like any other pod.
    */
-  nodeHealthy(nodeName: string): boolean;
+  outOfToleration(pod: Pod): boolean;
 }
 
 /**
  * Orders pods so the ones to delete first come first (controller_utils ActivePodsWithRanks):
- * unassigned < assigned; on an unhealthy node < healthy; Pending < Unknown < Running; not ready <
+ * unassigned < assigned; out of toleration on its node < tolerated; Pending < Unknown < Running; not ready <
  * ready; more replicas of the same controller on its node < fewer (doubled-up pods go first);
  * ready for a shorter time < longer; more restarts < fewer; newer < older; then by name.
  */
@@ -40,11 +40,11 @@ export function rankForDeletion(pods: Pod[], context: RankingContext): Pod[] {
     if (p.spec.nodeName && isPodActive(p)) perNode.set(rankKey(p), (perNode.get(rankKey(p)) ?? 0) + 1);
   }
   const coLocated = (p: Pod) => (p.spec.nodeName ? (perNode.get(rankKey(p)) ?? 0) : 0);
-  const healthy = (p: Pod) => (p.spec.nodeName ? context.nodeHealthy(p.spec.nodeName) : true);
+  const expired = new Set(pods.filter((p) => p.spec.nodeName && context.outOfToleration(p)));
 
   return [...pods].sort((a, b) => {
     if (!a.spec.nodeName !== !b.spec.nodeName) return a.spec.nodeName ? 1 : -1;
-    if (healthy(a) !== healthy(b)) return healthy(a) ? 1 : -1;
+    if (expired.has(a) !== expired.has(b)) return expired.has(a) ? -1 : 1;
     const pa = PHASE_ORDER[a.status?.phase ?? 'Pending'] ?? 0;
     const pb = PHASE_ORDER[b.status?.phase ?? 'Pending'] ?? 0;
     if (pa !== pb) return pa - pb;

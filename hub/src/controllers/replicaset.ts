@@ -1,6 +1,14 @@
-import { type Node, type Pod, type ReplicaSet, type Selector, selectorFromLabelSelector } from '@peapod/core';
+import {
+  type Node,
+  type Pod,
+  type ReplicaSet,
+  type Selector,
+  selectorFromLabelSelector,
+  type Taint,
+} from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
+import { evictionDecision } from './eviction.js';
 import { listAndWatch } from './list-watch.js';
 import {
   controllerRef,
@@ -66,7 +74,8 @@ export function createReplicaSetController(): HubComponent {
   let recorder: EventRecorder | undefined;
   const unwatch: (() => void)[] = [];
   const replicaSets = new Map<string, ReplicaSet>();
-  const unhealthyNodes = new Set<string>();
+  /** NoExecute taints per node, for the scale-down ranking. */
+  const noExecuteTaints = new Map<string, Taint[]>();
   /**
    * Pods by namespace, kept by the watch. The store delivers watch events synchronously with each
    * write, so this is current whenever a sync runs (and spares a namespace scan per sync).
@@ -180,7 +189,10 @@ export function createReplicaSetController(): HubComponent {
       const diff = active.length - desired;
       if (diff < 0) active = [...active, ...createPods(ctx, rs, -diff)];
       else if (diff > 0) {
-        const victims = rankForDeletion(active, { nodeHealthy: (n) => !unhealthyNodes.has(n) }).slice(0, diff);
+        const now = ctx.now();
+        const outOfToleration = (pod: Pod) =>
+          evictionDecision(pod, noExecuteTaints.get(pod.spec.nodeName as string), now).evict === 'now';
+        const victims = rankForDeletion(active, { outOfToleration }).slice(0, diff);
         deletePods(ctx, rs, victims);
         active = active.filter((p) => !victims.includes(p));
       }
@@ -229,9 +241,9 @@ export function createReplicaSetController(): HubComponent {
 
   const onNode = (type: string, node: Node) => {
     const name = node.metadata.name as string;
-    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-    if (type === 'DELETED' || ready === 'True' || ready === undefined) unhealthyNodes.delete(name);
-    else unhealthyNodes.add(name);
+    const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
+    if (type === 'DELETED' || taints.length === 0) noExecuteTaints.delete(name);
+    else noExecuteTaints.set(name, taints);
   };
 
   return {
@@ -261,7 +273,7 @@ export function createReplicaSetController(): HubComponent {
       queue?.shutDown();
       podsByNamespace.clear();
       replicaSets.clear();
-      unhealthyNodes.clear();
+      noExecuteTaints.clear();
       context = undefined;
     },
   };
