@@ -6,3 +6,4 @@ export * from './runtime/driver.js';
 export * from './runtime/errors.js';
 export * from './runtime/index.js';
 export * from './runtime/podman.js';
+export * from './sim/index.js';

@@ -1,0 +1,2 @@
+export * from './hollow-fleet.js';
+export { SimulatedDriver, type SimulatedDriverOptions } from './simulated-driver.js';
