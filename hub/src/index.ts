@@ -3,7 +3,7 @@ export * from './api/service.js';
 export * from './certs/credentials.js';
 export * from './certs/kubeconfig.js';
 export * from './config.js';
-export { createEventRecorder } from './controllers/events.js';
+export { createEventRecorder, type EventRecorder } from './controllers/events.js';
 export { createControllersComponent } from './controllers/index.js';
 export * from './http/server.js';
 export * from './hub.js';

@@ -185,6 +185,46 @@ describe('Deployment controller (real store, simulated agents)', () => {
     expect(revision(getDeployment(h, 'web'))).toBe('2');
   });
 
+  it('scaling mid-rollout spreads the change over old and new ReplicaSets (proportional scaling)', async () => {
+    const h = await start();
+    h.service.create(DEPLOYMENTS, 'default', deployment('web', 4));
+    await waitFor(() => rolledOut(getDeployment(h, 'web')), 'v1 rollout');
+    // v2 pods never become ready: the rollout stalls with both ReplicaSets active.
+    for (const a of agents) a.readiness = (p) => p.spec.containers[0].image !== IMAGE_V2;
+    setImage(h, 'web', IMAGE_V2);
+    await waitFor(() => {
+      const rss = replicaSetsOf(h, 'web');
+      return (
+        rss.length === 2 &&
+        rss.every((rs) => (rs.spec.replicas ?? 0) > 0) &&
+        rss.every((rs) => rs.status?.observedGeneration === rs.metadata.generation)
+      );
+    }, 'stalled rollout with two active ReplicaSets');
+    const before = new Map(replicaSetsOf(h, 'web').map((rs) => [rs.metadata.name, rs.spec.replicas ?? 0]));
+    h.service.mutate(DEPLOYMENTS, 'default', 'web', (d) => {
+      d.spec.replicas = 8;
+      return d;
+    });
+    // 8 replicas, 25% surge → at most 10 pods; both ReplicaSets take a share.
+    await waitFor(
+      () => replicaSetsOf(h, 'web').reduce((sum, rs) => sum + (rs.spec.replicas ?? 0), 0) === 10,
+      'proportionally scaled',
+    );
+    for (const rs of replicaSetsOf(h, 'web')) {
+      expect(rs.spec.replicas).toBeGreaterThan(before.get(rs.metadata.name) as number);
+      expect(rs.metadata.annotations?.['deployment.kubernetes.io/desired-replicas']).toBe('8');
+    }
+    // Let v2 become ready: the rollout finishes at 8.
+    for (const a of agents) {
+      a.readiness = () => true;
+      a.refresh();
+    }
+    await waitFor(() => {
+      const d = getDeployment(h, 'web');
+      return rolledOut(d) && d.status?.replicas === 8;
+    }, 'v2 rollout at 8');
+  });
+
   it('Recreate removes every old pod before the first new one appears', async () => {
     const h = await start();
     h.service.create(DEPLOYMENTS, 'default', deployment('web', 3, { strategy: { type: 'Recreate' } }));
