@@ -318,6 +318,30 @@ describe('deployment status', () => {
     });
   });
 
+  it("surfaces a ReplicaSet's ReplicaFailure as the Deployment's, and drops it when gone", () => {
+    const failing = replicaSet('web-new', 2, 0, 0);
+    failing.status = {
+      ...(failing.status as NonNullable<ReplicaSet['status']>),
+      conditions: [
+        {
+          type: 'ReplicaFailure',
+          status: 'True',
+          reason: 'FailedCreate',
+          message: 'pods "x" is forbidden',
+          lastTransitionTime: at,
+        },
+      ],
+    };
+    const s = calculateStatus(deployment(2), [failing], failing, at);
+    expect(s.conditions?.find((c) => c.type === 'ReplicaFailure')).toMatchObject({
+      status: 'True',
+      reason: 'FailedCreate',
+      message: 'pods "x" is forbidden',
+    });
+    const healed = calculateStatus(deployment(2, s), [replicaSet('web-new', 2, 2, 2)], undefined, at);
+    expect(healed.conditions?.find((c) => c.type === 'ReplicaFailure')).toBeUndefined();
+  });
+
   it('Progressing: complete → NewReplicaSetAvailable; more available → ReplicaSetUpdated; stuck past the deadline → ProgressDeadlineExceeded', () => {
     const newRs = replicaSet('web-new', 2, 2, 2);
     const done = rolloutStatus(deployment(2), [newRs], newRs, Date.parse(at), at);

@@ -98,6 +98,17 @@ export function calculateStatus(
   } else {
     setCondition(status, newCondition('Available', 'False', REASON.minUnavailable, MESSAGE.minUnavailable, at));
   }
+  // getReplicaFailures: a ReplicaFailure of the new ReplicaSet (else of an old one) is surfaced.
+  const failing = [newRs, ...all.filter((rs) => rs !== newRs)]
+    .flatMap((rs) => rs?.status?.conditions ?? [])
+    .find((c) => c.type === 'ReplicaFailure');
+  if (failing) {
+    const since = failing.lastTransitionTime ?? at;
+    setCondition(
+      status,
+      newCondition('ReplicaFailure', failing.status, failing.reason ?? '', failing.message ?? '', since),
+    );
+  } else removeCondition(status, 'ReplicaFailure');
   return status;
 }
 

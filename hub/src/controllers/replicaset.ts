@@ -1,4 +1,5 @@
 import {
+  canonicalJson,
   type Node,
   type Pod,
   type ReplicaSet,
@@ -22,6 +23,7 @@ import {
   ownerReferenceTo,
   PODS,
   REPLICASETS,
+  rfc3339,
   splitKey,
 } from './objects.js';
 import { rankForDeletion } from './replica-ranking.js';
@@ -133,7 +135,8 @@ export function createReplicaSetController(): HubComponent {
     return owned;
   };
 
-  const createPods = (ctx: HubContext, rs: ReplicaSet, count: number): Pod[] => {
+  /** Creates up to `count` pods in slow-start batches; stops at the first failure and reports it. */
+  const createPods = (ctx: HubContext, rs: ReplicaSet, count: number): { created: Pod[]; error?: Error } => {
     const created: Pod[] = [];
     let remaining = Math.min(count, BURST_REPLICAS);
     let batch = SLOW_START_INITIAL_BATCH;
@@ -143,18 +146,18 @@ export function createReplicaSetController(): HubComponent {
         try {
           const pod = ctx.service.create(PODS, rs.metadata.namespace, podFromTemplate(rs), {
             fieldManager: REPLICASET_CONTROLLER,
-          });
-          created.push(pod as Pod);
+          }) as Pod;
+          created.push(pod);
           recorder?.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
         } catch (error) {
           recorder?.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(error as Error).message}`);
-          throw error;
+          return { created, error: error as Error };
         }
       }
       remaining -= size;
       batch *= 2;
     }
-    return created;
+    return { created };
   };
 
   const deletePods = (ctx: HubContext, rs: ReplicaSet, pods: Pod[]) => {
@@ -185,10 +188,14 @@ export function createReplicaSetController(): HubComponent {
     const owned = claimPods(ctx, rs, selector, pods);
     let active = owned.filter(isPodActive);
     const desired = rs.spec.replicas ?? 1;
+    let failure: Error | undefined;
     if (!isDeleting(rs) && rs.spec.template) {
       const diff = active.length - desired;
-      if (diff < 0) active = [...active, ...createPods(ctx, rs, -diff)];
-      else if (diff > 0) {
+      if (diff < 0) {
+        const { created, error } = createPods(ctx, rs, -diff);
+        active = [...active, ...created];
+        failure = error;
+      } else if (diff > 0) {
         const now = ctx.now();
         const outOfToleration = (pod: Pod) =>
           evictionDecision(pod, noExecuteTaints.get(pod.spec.nodeName as string), now).evict === 'now';
@@ -199,10 +206,28 @@ export function createReplicaSetController(): HubComponent {
     }
     // Status describes the pods as they are after this sync, so a status with the current
     // observedGeneration never over-counts (the Deployment controller relies on that).
-    writeStatus(ctx, rs, active);
+    writeStatus(ctx, rs, active, failure);
+    if (failure) throw failure; // retried with back-off
   };
 
-  const writeStatus = (ctx: HubContext, rs: ReplicaSet, active: Pod[]) => {
+  /** ReplicaSet conditions: `ReplicaFailure` (reason FailedCreate) while pod creation fails. */
+  const conditionsFor = (ctx: HubContext, rs: ReplicaSet, failure: Error | undefined) => {
+    const others = (rs.status?.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure');
+    if (!failure) return others;
+    const previous = rs.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
+    return [
+      ...others,
+      {
+        type: 'ReplicaFailure',
+        status: 'True' as const,
+        reason: 'FailedCreate',
+        message: failure.message,
+        lastTransitionTime: previous?.status === 'True' ? previous.lastTransitionTime : rfc3339(ctx.now()),
+      },
+    ];
+  };
+
+  const writeStatus = (ctx: HubContext, rs: ReplicaSet, active: Pod[], failure?: Error) => {
     const minReady = rs.spec.minReadySeconds ?? 0;
     const now = ctx.now();
     let available = 0;
@@ -220,8 +245,11 @@ export function createReplicaSetController(): HubComponent {
       availableReplicas: available,
       observedGeneration: rs.metadata.generation,
     };
+    const conditions = conditionsFor(ctx, rs, failure);
     const current: Partial<Record<keyof typeof status, number>> = rs.status ?? {};
-    const same = (Object.keys(status) as (keyof typeof status)[]).every((k) => (current[k] ?? 0) === (status[k] ?? 0));
+    const same =
+      (Object.keys(status) as (keyof typeof status)[]).every((k) => (current[k] ?? 0) === (status[k] ?? 0)) &&
+      canonicalJson(conditions) === canonicalJson(rs.status?.conditions ?? []);
     if (same) return;
     try {
       ctx.service.mutate(
@@ -229,7 +257,8 @@ export function createReplicaSetController(): HubComponent {
         rs.metadata.namespace,
         rs.metadata.name as string,
         (stored) => {
-          stored.status = { ...(stored.status ?? {}), ...status };
+          stored.status = { ...(stored.status ?? {}), ...status, conditions };
+          if (conditions.length === 0) delete stored.status.conditions;
           return stored;
         },
         { status: true, fieldManager: REPLICASET_CONTROLLER },
