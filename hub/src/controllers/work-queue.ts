@@ -71,6 +71,8 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
         }
         processing = undefined;
         if (dirty.delete(key)) enqueue(key);
+        // Yield to I/O between keys so a burst of work never starves the API server or MQTT.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       running = false;
       settleIdle();
