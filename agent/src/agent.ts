@@ -3,8 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { nodeUsername, type Pod } from '@peapod/core';
 import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmware-profiles';
+import type { QueuedStatus } from './cache/local-store.js';
 import type { AgentConfig } from './config.js';
 import { NodeReporter } from './node/reporter.js';
+import { OfflineCache } from './offline/offline-cache.js';
 import { createPodManager } from './pods/manager.js';
 import type { PodManager, PodStatusUpdate } from './pods/types.js';
 import { DockerDriver } from './runtime/docker.js';
@@ -30,6 +32,11 @@ export interface AgentOptions extends Partial<AgentConfig> {
   podManager?: PodManager;
   log?: AgentLogger;
   /**
+   * Offline autonomy (docs/offline.md): cache the desired set and hold status changes in
+   * `<dataDir>/agent-cache.db`. Default true; ignored when `hooks` are given.
+   */
+  offlineCache?: boolean;
+  /**
    * Offline-autonomy hooks (issue 8): `initialDesired` runs before the hub is reached (pods from the
    * local cache); `desiredChanged` sees every complete desired set the hub sends.
    */
@@ -42,7 +49,13 @@ export interface AgentOptions extends Partial<AgentConfig> {
      * here. Note: the hub orders reports per agent process (instance + sequence); re-sending a
      * previous process's queued updates must happen before the current process reports.
      */
-    statusAcknowledged?(update: PodStatusUpdate): void;
+    statusAcknowledged?(update: PodStatusUpdate, instance: string): void;
+    /** While the link is down, status changes go here instead of the MQTT client's memory queue. */
+    holdStatus?(update: PodStatusUpdate, instance: string): void;
+    /** On every connection, after registration: held changes to publish (in order) before the resync. */
+    heldStatuses?(current: PodStatusUpdate[], instance: string): QueuedStatus[];
+    /** The agent stops. */
+    close?(): void;
   };
 }
 
@@ -100,6 +113,7 @@ function createDriver(options: AgentOptions): RuntimeDriver {
 export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const log = options.log ?? consoleLogger(`agent/${options.nodeName}`);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const hooks = options.hooks ?? (options.offlineCache === false ? undefined : offlineHooks(options.dataDir, log));
   const profile = options.profile ? loadProfile(options.profile) : detectProfile();
   const configuredCa = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
   const credential = await credentialFor(options, configuredCa);
@@ -119,7 +133,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const podManager =
     options.podManager ?? createPodManager({ driver, nodeName: options.nodeName, hostIP, dataDir: options.dataDir });
   await podManager.start();
-  const cached = options.hooks?.initialDesired?.();
+  const cached = hooks?.initialDesired?.();
   if (cached) podManager.sync(cached);
 
   const transport = new AgentTransport({
@@ -130,15 +144,18 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     keepaliveSeconds: options.keepaliveSeconds,
     log,
   });
-  const requests = new RequestHandler(podManager, (r) => transport.respond(r));
+  const requests = new RequestHandler(podManager, (r) => transport.respond(r), driver);
   const unsubscribe = [
     podManager.onStatus((update) => {
-      void transport.publishPodStatus([update]).then((acked) => acked && options.hooks?.statusAcknowledged?.(update));
+      if (!transport.connected && hooks?.holdStatus) return hooks.holdStatus(update, transport.instance);
+      void transport
+        .publishPodStatus([update])
+        .then((acked) => acked && hooks?.statusAcknowledged?.(update, transport.instance));
     }),
     podManager.onRemoved((pod) => void transport.publishRemoved([pod])),
   ];
   transport.onDesired((pods) => {
-    options.hooks?.desiredChanged?.(pods);
+    hooks?.desiredChanged?.(pods);
     podManager.sync(pods);
   });
   transport.onRequest((request) => requests.handle(request));
@@ -146,9 +163,17 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     reporter
       .registration()
       .then((report) => transport.publishNodeReport(report))
+      .then(() => publishHeld())
       .then(() => transport.publishPodStatus(podManager.statuses()))
       .catch((err) => log.error('registration failed', { error: String(err) }));
   });
+
+  /** Held changes, each under the instance of the process that saw it, in order. */
+  async function publishHeld(): Promise<void> {
+    for (const entry of hooks?.heldStatuses?.(podManager.statuses(), transport.instance) ?? [])
+      if (await transport.publishPodStatus([entry.update], entry.instance))
+        hooks?.statusAcknowledged?.(entry.update, entry.instance);
+  }
 
   const heartbeatMs = (options.heartbeatSeconds ?? profile.heartbeatIntervalSeconds) * 1000;
   let beating = false;
@@ -177,7 +202,21 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       for (const u of unsubscribe) u();
       await transport.stop();
       await podManager.stop();
+      hooks?.close?.();
     },
+  };
+}
+
+/** The default hooks: the SQLite offline cache in the data directory. */
+function offlineHooks(dataDir: string, log: AgentLogger): NonNullable<AgentOptions['hooks']> {
+  const cache = OfflineCache.open({ dataDir, log });
+  return {
+    initialDesired: () => cache.initialDesired(),
+    desiredChanged: (pods) => cache.desiredChanged(pods),
+    statusAcknowledged: (update, instance) => cache.acknowledged(update, instance),
+    holdStatus: (update, instance) => cache.hold(update, instance),
+    heldStatuses: (current, instance) => cache.heldStatuses(current, instance),
+    close: () => cache.close(),
   };
 }
 

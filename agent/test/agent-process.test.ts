@@ -103,14 +103,12 @@ afterAll(async () => {
     await exited;
   }
   await h?.stop();
-  for (const id of podman(['ps', '-aq', '--filter', `label=io.peapod.node=${nodeName}`])
-    .split('\n')
-    .filter(Boolean))
+  // Pods first (removing a pod removes its infra container), then any stray container.
+  const ids = (args: string[]) => podman(args).split('\n').filter(Boolean);
+  for (const id of ids(['pod', 'ps', '-q', '--filter', `label=io.peapod.node=${nodeName}`]))
+    podman(['pod', 'rm', '-f', '-t', '0', id]);
+  for (const id of ids(['ps', '-aq', '--filter', `label=io.peapod.node=${nodeName}`]))
     podman(['rm', '-f', '-t', '0', id]);
-  for (const id of podman(['pod', 'ps', '-q', '--filter', `label=io.peapod.node=${nodeName}`])
-    .split('\n')
-    .filter(Boolean))
-    podman(['pod', 'rm', '-f', id]);
   hubDir.remove();
   agentDir.remove();
   otherDir.remove();
@@ -144,6 +142,38 @@ describe('real agent process', () => {
     const containerID = pod('sleeper')!.status.containerStatuses[0].containerID;
     console.log(`[measure] agent RSS with one pod: ${rssMiB(agent.pid!)} MiB; idle agent: ${rssMiB(other!.pid!)} MiB`);
 
+    // exec through the hub's NodeProxy: run-to-completion and an interactive session with stdin.
+    const proxy = h.context.nodeProxy!;
+    const ref = { namespace: 'default', name: 'sleeper', uid: pod('sleeper')!.metadata.uid! };
+    const run = (command: string[], stdin: boolean, input?: string) =>
+      new Promise<{ out: string; code: number }>((resolve, reject) => {
+        let out = '';
+        proxy
+          .exec(
+            nodeName,
+            ref,
+            { container: 'main', command, stdin, tty: false },
+            {
+              onStdout: (d) => {
+                out += d;
+              },
+              onStderr: () => {},
+              onExit: (code) => resolve({ out, code }),
+            },
+          )
+          .then((session) => {
+            if (input !== undefined) {
+              session.writeStdin(Buffer.from(input));
+              session.closeStdin();
+            }
+          }, reject);
+      });
+    expect(await run(['echo', 'hi'], false)).toEqual({ out: 'hi\n', code: 0 });
+    expect(await run(['sh', '-c', 'read x; echo got-$x; exit 7'], true, 'hello\n')).toEqual({
+      out: 'got-hello\n',
+      code: 7,
+    });
+
     // SIGKILL: no clean MQTT disconnect, the broker publishes the Last Will.
     const killedAt = Date.now();
     process.kill(agent.pid!, 'SIGKILL');
@@ -161,5 +191,5 @@ describe('real agent process', () => {
 
     h.service.delete(PODS, 'default', 'sleeper');
     await eventually(() => !pod('sleeper'), 'pod removed after the agent confirmed', 90_000);
-  });
+  }, 300_000);
 });

@@ -225,16 +225,24 @@ export type ProxyRequest =
       pod: { namespace: string; name: string; uid: string };
       container: string;
       command: string[];
+      /** Interactive session: input follows as `stdin` / `close-stdin` / `resize` with the same id. */
+      stdin?: boolean;
+      tty?: boolean;
     }
   | { v: number; id: string; kind: 'metrics' }
-  | { v: number; id: string; kind: 'cancel' };
+  | { v: number; id: string; kind: 'cancel' }
+  /** base64 input for the exec session `id`. */
+  | { v: number; id: string; kind: 'stdin'; data: string }
+  | { v: number; id: string; kind: 'close-stdin' }
+  | { v: number; id: string; kind: 'resize'; cols: number; rows: number };
 
 export interface ProxyResponse {
   v: number;
   id: string;
   /** 0, 1, 2 … per request, so the hub can detect gaps. */
   seq: number;
-  type: 'data' | 'stdout' | 'stderr' | 'end' | 'error' | 'metrics';
+  /** `started`: an interactive exec session is open (input may follow). */
+  type: 'data' | 'stdout' | 'stderr' | 'end' | 'error' | 'metrics' | 'started';
   /** base64 data for data/stdout/stderr. */
   data?: string;
   exitCode?: number;
@@ -439,8 +447,16 @@ export function decodeProxyRequest(payload: Buffer | string): ProxyRequest {
       str(o, 'container');
       arrayOf(o.command, 'command', (c) => (typeof c === 'string' ? c : fail('command must be strings')));
       return o as unknown as ProxyRequest;
+    case 'stdin':
+      str(o, 'data');
+      return o as unknown as ProxyRequest;
+    case 'resize':
+      num(o, 'cols');
+      num(o, 'rows');
+      return o as unknown as ProxyRequest;
     case 'metrics':
     case 'cancel':
+    case 'close-stdin':
       return o as unknown as ProxyRequest;
     default:
       fail('unknown request kind');
@@ -451,7 +467,8 @@ export function decodeProxyResponse(payload: Buffer | string): ProxyResponse {
   const o = decodeJson(payload);
   str(o, 'id');
   num(o, 'seq');
-  if (!['data', 'stdout', 'stderr', 'end', 'error', 'metrics'].includes(o.type as string)) fail('invalid type');
+  if (!['data', 'stdout', 'stderr', 'end', 'error', 'metrics', 'started'].includes(o.type as string))
+    fail('invalid type');
   str(o, 'data', true);
   num(o, 'exitCode', true);
   str(o, 'error', true);

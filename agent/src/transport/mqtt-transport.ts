@@ -164,13 +164,16 @@ export class AgentTransport {
     });
   }
 
-  /** Batches of STATUS_BATCH keep every message far below the payload limit. */
-  async publishPodStatus(updates: PodStatusEntry[]): Promise<boolean> {
+  /**
+   * Batches of STATUS_BATCH keep every message far below the payload limit. `instance` is the agent
+   * process that observed the updates (an earlier one for changes held in the offline cache).
+   */
+  async publishPodStatus(updates: PodStatusEntry[], instance = this.instance): Promise<boolean> {
     let acknowledged = true;
     for (let i = 0; i < updates.length; i += STATUS_BATCH)
       acknowledged =
         (await this.publish(topics.podStatus(this.options.nodeName), {
-          instance: this.instance,
+          instance,
           updates: updates.slice(i, i + STATUS_BATCH),
         })) && acknowledged;
     return acknowledged;

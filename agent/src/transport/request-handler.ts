@@ -1,52 +1,118 @@
-import { isApiError, MAX_CHUNK_BYTES, type ProxyRequest, type ProxyResponse } from '@peapod/core';
+import { badRequest, isApiError, MAX_CHUNK_BYTES, type ProxyRequest, type ProxyResponse } from '@peapod/core';
 import type { PodManager } from '../pods/types.js';
+import { type ExecSessionControl, LABELS, type RuntimeDriver } from '../runtime/driver.js';
 
 type Respond = (response: Omit<ProxyResponse, 'v'>) => Promise<unknown>;
+type Body = Omit<ProxyResponse, 'v' | 'id' | 'seq'>;
+type ExecRequest = Extract<ProxyRequest, { kind: 'exec' }>;
 
 /**
- * Serves the hub's logs / exec / metrics requests from the PodManager, streaming output in
- * numbered chunks of at most MAX_CHUNK_BYTES; `cancel` aborts a running request.
+ * Serves the hub's logs / exec / metrics requests from the PodManager (and, for interactive exec,
+ * the runtime driver's execStream), streaming output in numbered chunks of at most
+ * MAX_CHUNK_BYTES; `cancel` aborts a running request.
  */
 export class RequestHandler {
   private readonly running = new Map<string, AbortController>();
+  private readonly sessions = new Map<string, ExecSessionControl>();
+  /** Input that arrived while its exec session was still being opened. */
+  private readonly opening = new Map<string, ProxyRequest[]>();
 
   constructor(
     private readonly pods: PodManager,
     private readonly respond: Respond,
+    private readonly driver?: RuntimeDriver,
   ) {}
 
   handle(request: ProxyRequest): void {
-    if (request.kind === 'cancel') {
-      this.running.get(request.id)?.abort();
-      this.running.delete(request.id);
+    const early = this.opening.get(request.id);
+    if (early && request.kind !== 'exec') {
+      early.push(request);
       return;
     }
-    const controller = new AbortController();
-    this.running.set(request.id, controller);
+    switch (request.kind) {
+      case 'cancel':
+        this.running.get(request.id)?.abort();
+        this.running.delete(request.id);
+        this.sessions.get(request.id)?.abort();
+        this.sessions.delete(request.id);
+        return;
+      case 'stdin':
+        this.sessions.get(request.id)?.writeStdin(Buffer.from(request.data, 'base64'));
+        return;
+      case 'close-stdin':
+        this.sessions.get(request.id)?.closeStdin();
+        return;
+      case 'resize':
+        this.sessions.get(request.id)?.resize(request.cols, request.rows);
+        return;
+    }
     let seq = 0;
-    const send = (r: Omit<ProxyResponse, 'v' | 'id' | 'seq'>) => this.respond({ id: request.id, seq: seq++, ...r });
+    const send = (r: Body) => this.respond({ id: request.id, seq: seq++, ...r });
     const chunks = (type: 'data' | 'stdout' | 'stderr', data: Buffer | string) => {
       const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data);
       for (let i = 0; i < buffer.length; i += MAX_CHUNK_BYTES)
         void send({ type, data: buffer.subarray(i, i + MAX_CHUNK_BYTES).toString('base64') });
     };
+    const fail = (err: unknown) =>
+      send({
+        type: 'error',
+        error: err instanceof Error ? err.message : String(err),
+        status: isApiError(err) ? err.status : undefined,
+      });
+    if (request.kind === 'exec' && (request.stdin || request.tty) && this.driver?.execStream) {
+      this.opening.set(request.id, []);
+      this.interactive(request, chunks, send)
+        .catch(fail)
+        .finally(() => {
+          const queued = this.opening.get(request.id) ?? [];
+          this.opening.delete(request.id);
+          for (const input of queued) this.handle(input);
+        });
+      return;
+    }
+    const controller = new AbortController();
+    this.running.set(request.id, controller);
     this.run(request, chunks, controller.signal)
       .then((result) => send(result))
-      .catch((err: unknown) =>
-        send({
-          type: 'error',
-          error: err instanceof Error ? err.message : String(err),
-          status: isApiError(err) ? err.status : undefined,
-        }),
-      )
+      .catch(fail)
       .finally(() => this.running.delete(request.id));
   }
 
+  /** `kubectl exec -it`: a live session whose input arrives as further requests with the same id. */
+  private async interactive(
+    request: ExecRequest,
+    chunks: (type: 'stdout' | 'stderr', data: Buffer) => void,
+    send: (r: Body) => Promise<unknown>,
+  ): Promise<void> {
+    const driver = this.driver!;
+    const containers = await driver.listContainers({
+      [LABELS.podUid]: request.pod.uid,
+      [LABELS.container]: request.container,
+    });
+    const target = containers.find((c) => c.state === 'running');
+    if (!target) throw badRequest(`container not found ("${request.container}")`);
+    const session = await driver.execStream!(
+      target.id,
+      request.command,
+      { stdin: request.stdin ?? false, tty: request.tty ?? false },
+      {
+        onStdout: (d) => chunks('stdout', d),
+        onStderr: (d) => chunks('stderr', d),
+        onExit: (exitCode, error) => {
+          this.sessions.delete(request.id);
+          void send(error ? { type: 'error', error, exitCode } : { type: 'end', exitCode });
+        },
+      },
+    );
+    this.sessions.set(request.id, session);
+    await send({ type: 'started' });
+  }
+
   private async run(
-    request: Exclude<ProxyRequest, { kind: 'cancel' }>,
+    request: Exclude<ProxyRequest, { kind: 'cancel' | 'stdin' | 'close-stdin' | 'resize' }>,
     chunks: (type: 'data' | 'stdout' | 'stderr', data: Buffer | string) => void,
     signal: AbortSignal,
-  ): Promise<Omit<ProxyResponse, 'v' | 'id' | 'seq'>> {
+  ): Promise<Body> {
     switch (request.kind) {
       case 'metrics': {
         const stats = await this.pods.stats();

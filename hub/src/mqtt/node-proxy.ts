@@ -3,6 +3,7 @@ import {
   ApiError,
   encode,
   internalError,
+  MAX_CHUNK_BYTES,
   PROTOCOL_VERSION,
   type ProxyRequest,
   type ProxyResponse,
@@ -138,7 +139,14 @@ export class MqttNodeProxy implements NodeProxy {
     };
     const id = this.send(
       nodeName,
-      { kind: 'exec', pod, container: request.container, command: request.command },
+      {
+        kind: 'exec',
+        pod,
+        container: request.container,
+        command: request.command,
+        stdin: request.stdin,
+        tty: request.tty,
+      },
       (r) => {
         if (r.type === 'stdout' && r.data) handlers.onStdout(Buffer.from(r.data, 'base64'));
         else if (r.type === 'stderr' && r.data) handlers.onStderr(Buffer.from(r.data, 'base64'));
@@ -152,11 +160,20 @@ export class MqttNodeProxy implements NodeProxy {
       },
       () => finish(1, this.unreachable(nodeName).message),
     );
-    // The agent runs the command to completion (PodManager.exec); stdin and resize are not relayed.
+    // Input of an interactive session travels as further requests with the same id (in order:
+    // one publisher, one topic). Without stdin/tty the agent runs the command to completion.
+    const control = (body: RequestBody) => {
+      if (finished) return;
+      const message = { v: PROTOCOL_VERSION, id, ...body } as ProxyRequest;
+      void this.bus.publish(topics.requests(nodeName), encode(message), { qos: 0 });
+    };
     return {
-      writeStdin: () => {},
-      closeStdin: () => {},
-      resize: () => {},
+      writeStdin: (data) => {
+        for (let i = 0; i < data.length; i += MAX_CHUNK_BYTES)
+          control({ kind: 'stdin', data: data.subarray(i, i + MAX_CHUNK_BYTES).toString('base64') });
+      },
+      closeStdin: () => control({ kind: 'close-stdin' }),
+      resize: (cols, rows) => control({ kind: 'resize', cols, rows }),
       abort: () => {
         this.cancel(nodeName, id);
         finish(137, 'aborted');
