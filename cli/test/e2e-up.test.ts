@@ -32,10 +32,11 @@ const env = { CONTAINERS_CONF };
 const peapodIn = (args: string[]) => runCommand(process.execPath, [PEAPOD, ...args], { env, timeoutMs: 240_000 });
 
 async function cleanupContainers(): Promise<void> {
-  const ids = await runCommand('podman', ['ps', '-aq', '--filter', `label=io.peapod.node=${NODE}`], { env });
-  if (ids.stdout.trim()) await runCommand('podman', ['rm', '-f', '-t', '0', ...ids.stdout.trim().split('\n')], { env });
+  // Pods first (their infra containers go with them), then any container left over.
   const pods = await runCommand('podman', ['pod', 'ls', '-q', '--filter', `label=io.peapod.node=${NODE}`], { env });
   if (pods.stdout.trim()) await runCommand('podman', ['pod', 'rm', '-f', ...pods.stdout.trim().split('\n')], { env });
+  const ids = await runCommand('podman', ['ps', '-aq', '--filter', `label=io.peapod.node=${NODE}`], { env });
+  if (ids.stdout.trim()) await runCommand('podman', ['rm', '-f', '-t', '0', ...ids.stdout.trim().split('\n')], { env });
 }
 
 beforeAll(async () => {

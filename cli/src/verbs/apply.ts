@@ -1,6 +1,6 @@
 /** `peapod apply -f`: kubectl client-side apply (create, or three-way strategic merge patch). */
-import { bool, flagAll, GLOBAL_FLAGS, mergeSpecs, parseArgs } from '../args.js';
-import { StatusError } from '../client.js';
+import { bool, flag, flagAll, GLOBAL_FLAGS, mergeSpecs, parseArgs, parseDuration } from '../args.js';
+import { type Client, StatusError } from '../client.js';
 import { ExitError, formatStatusError } from '../errors.js';
 import { readManifests, targetOf } from '../manifests.js';
 import type { KubeObj } from '../printers/output.js';
@@ -9,7 +9,7 @@ import { connect } from '../session.js';
 import { lastAppliedOf, threeWayMergePatch, withLastApplied } from '../smp.js';
 
 const SPEC = mergeSpecs(GLOBAL_FLAGS, {
-  values: { filename: 'f', output: 'o', validate: '' },
+  values: { filename: 'f', output: 'o', validate: '', timeout: '' },
   bools: { recursive: 'R', wait: '' },
   repeatable: ['filename'],
 });
@@ -20,6 +20,7 @@ export async function run(argv: string[]): Promise<number> {
   const session = await connect(args);
   const { client } = session;
   let failed = false;
+  const applied: ReturnType<typeof targetOf>[] = [];
   for (const m of manifests) {
     let target: ReturnType<typeof targetOf>;
     try {
@@ -32,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     const { t, name, namespace, path } = target;
     const modified = withLastApplied(m.obj, namespace);
     const label = `${kindPrefix(t)}/${name}`;
+    applied.push(target);
     try {
       let current: KubeObj | undefined;
       try {
@@ -66,5 +68,35 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (failed) throw new ExitError(1);
+  if (bool(args, 'wait')) {
+    const timeout = flag(args, 'timeout');
+    await waitUntilReady(client, applied, timeout ? parseDuration(timeout) : 0);
+  }
   return 0;
+}
+
+/** `apply --wait`: follows Deployment rollouts and waits for Pods to be Ready (or to finish). */
+async function waitUntilReady(
+  client: Client,
+  targets: ReturnType<typeof targetOf>[],
+  timeoutMs: number,
+): Promise<void> {
+  for (const { t, name, namespace } of targets) {
+    if (t.plural === 'deployments') {
+      const { followRollout } = await import('./rollout.js');
+      await followRollout(client, namespace!, name, true, timeoutMs);
+    } else if (t.plural === 'pods') {
+      process.stdout.write(`Waiting for pod "${name}" to be ready...\n`);
+      const { watchObject } = await import('../wait.js');
+      await watchObject(client, t, namespace, name, (o) => {
+        const st = (o as { status?: { phase?: string; conditions?: { type: string; status: string }[] } }).status;
+        return (
+          st?.phase === 'Succeeded' ||
+          st?.phase === 'Failed' ||
+          !!st?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+        );
+      });
+      process.stdout.write(`pod/${name} condition met\n`);
+    }
+  }
 }

@@ -65,7 +65,14 @@ export function historyTable(revs: Map<number, RsLike>): string {
   return formatRows(rows, DESCRIBE_OPTIONS);
 }
 
-async function status(client: Client, ns: string, name: string, watch: boolean, timeoutMs: number): Promise<number> {
+/** Follows a deployment rollout, printing kubectl's status messages, until done (or `timeoutMs`). */
+export async function followRollout(
+  client: Client,
+  ns: string,
+  name: string,
+  watch: boolean,
+  timeoutMs: number,
+): Promise<number> {
   const t = resourceType('deployments');
   let last = '';
   const check = (obj: KubeObj): boolean => {
@@ -109,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
       case 'status': {
         const timeout = flag(args, 'timeout');
         try {
-          await status(client, ns, ref.name, bool(args, 'watch', true), timeout ? parseDuration(timeout) : 0);
+          await followRollout(client, ns, ref.name, bool(args, 'watch', true), timeout ? parseDuration(timeout) : 0);
         } catch (e) {
           if (e instanceof RolloutError) throw new CliError(e.message);
           throw e;

@@ -55,7 +55,7 @@ function readPid(file: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function startBackground(l: Layout, name: string, args: string[]): number {
+function startBackground(l: Layout, name: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   const existing = readPid(l.pidFile(name));
   if (existing && alive(existing)) {
     process.stdout.write(`${name} already running (pid ${existing})\n`);
@@ -65,7 +65,7 @@ function startBackground(l: Layout, name: string, args: string[]): number {
   const child = spawn(process.execPath, [MAIN, name, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: process.env,
+    env: { ...process.env, ...env },
   });
   child.unref();
   writeFileSync(l.pidFile(name), `${child.pid}\n`);
@@ -115,16 +115,12 @@ export async function run(argv: string[]): Promise<number> {
     existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined,
   );
   const nodeName = (flag(args, 'name') ?? hostname()).toLowerCase();
-  startBackground(l, 'agent', [
-    '--hub',
-    'mqtts://127.0.0.1:8883',
-    '--token',
-    token,
-    '--name',
-    nodeName,
-    '--data-dir',
-    l.agentDir,
-  ]);
+  startBackground(
+    l,
+    'agent',
+    ['--hub', `mqtts://127.0.0.1:${mqttPort}`, '--name', nodeName, '--data-dir', l.agentDir],
+    { PEAPOD_TOKEN: token },
+  ); // the join token goes by environment, not visible in `ps`
   process.stdout.write(`waiting for node ${nodeName} to be Ready...\n`);
   await until(`node ${nodeName} to be Ready`, timeoutMs, async () => {
     const node = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(
