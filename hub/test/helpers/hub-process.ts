@@ -52,8 +52,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startHubProcess(options: { args?: string[]; dataDir?: string } = {}): Promise<HubProcess> {
-  if (!existsSync(HUB_ENTRY)) throw new Error(`${HUB_ENTRY} is missing: run \`npx tsc -b\` first`);
+/** `entry`: what to run instead of main-hub.js, e.g. `[cli/dist/main.js, 'hub']` for the MQTT plane too. */
+export async function startHubProcess(
+  options: { args?: string[]; dataDir?: string; entry?: string[] } = {},
+): Promise<HubProcess> {
+  const entry = options.entry ?? [HUB_ENTRY];
+  if (!existsSync(entry[0])) throw new Error(`${entry[0]} is missing: run \`npx tsc -b\` first`);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'peapod-hub-test-'));
   const log = { text: '' };
   let child!: ChildProcess;
@@ -61,7 +65,7 @@ export async function startHubProcess(options: { args?: string[]; dataDir?: stri
   const launch = async (extraArgs: string[]) => {
     child = spawn(
       process.execPath,
-      [HUB_ENTRY, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...extraArgs],
+      [...entry, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
