@@ -3,12 +3,13 @@ import {
   badRequest,
   conflict,
   invalid,
-  isApiError,
   type KubeObject,
   methodNotAllowed,
+  type Pod,
   selectorFromLabelSelector,
 } from '@peapod/core';
 import type { DeleteOptions } from '../api/service-types.js';
+import { bindPod } from '../scheduler/binding.js';
 import { decodeDocument, decodeObject, readBody } from './body.js';
 import { applyPatch } from './patch/apply-patch.js';
 import { isObject } from './patch/json-value.js';
@@ -102,33 +103,19 @@ export async function handleScale(ctx: RequestContext, target: ResourceTarget): 
   }
 }
 
-/**
- * POST pods/{name}/binding: assigns an unscheduled pod to a node, as a scheduler does. Like the
- * upstream binding registry this writes `spec.nodeName` through the store (pod spec updates are
- * otherwise immutable), with optimistic concurrency.
- */
+/** POST pods/{name}/binding: assigns an unscheduled pod to a node (the scheduler's `bindPod`). */
 export async function handleBinding(ctx: RequestContext, target: ResourceTarget): Promise<void> {
   if (ctx.req.method !== 'POST') throw methodNotAllowed();
   const body = decodeDocument(await readBody(ctx.req), ctx.req.headers['content-type']);
   const nodeName = isObject(body) && isObject(body.target) ? body.target.name : undefined;
   if (typeof nodeName !== 'string' || nodeName === '') throw badRequest('a Binding needs target.name (the node)');
   const name = target.name!;
-  const dryRun = writeOptions(ctx.query).dryRun;
-  for (let attempt = 0; ; attempt++) {
-    const pod = ctx.hub.service.get(target.type, target.namespace, name);
-    if (pod.metadata.deletionTimestamp) throw conflict('pods', name);
-    if (pod.spec?.nodeName) {
-      const message = `pod ${name} is already assigned to node "${pod.spec.nodeName}"`;
-      throw new ApiError({ ...conflict('pods', name).status, message });
-    }
-    if (dryRun) break;
-    try {
-      ctx.hub.store.update(target.type, { ...pod, spec: { ...pod.spec, nodeName } });
-      break;
-    } catch (e) {
-      if (!(isApiError(e) && e.reason === 'Conflict') || attempt >= 8) throw e;
-    }
+  const pod = ctx.hub.service.get(target.type, target.namespace, name) as Pod;
+  if (pod.spec?.nodeName) {
+    const message = `pod ${name} is already assigned to node "${pod.spec.nodeName}"`;
+    throw new ApiError({ ...conflict('pods', name).status, message });
   }
+  if (!writeOptions(ctx.query).dryRun) bindPod(ctx.hub.store, pod, nodeName);
   sendJson(ctx.res, 201, successStatus(201));
 }
 
