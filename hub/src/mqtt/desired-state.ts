@@ -98,9 +98,13 @@ export class DesiredStatePublisher {
 
   private onEvent(event: WatchEvent): void {
     if (event.type === 'BOOKMARK') return;
-    if (event.object.metadata.resourceVersion) this.revision = event.object.metadata.resourceVersion;
-    if (event.type === 'DELETED') this.remove(event.object.metadata.uid!);
-    else this.upsert(event.object);
+    try {
+      if (event.object.metadata.resourceVersion) this.revision = event.object.metadata.resourceVersion;
+      if (event.type === 'DELETED') this.remove(event.object.metadata.uid!);
+      else this.upsert(event.object);
+    } catch (err) {
+      this.log.error('mqtt: desired state update failed', { pod: event.object.metadata.name, error: String(err) });
+    }
   }
 
   private upsert(pod: KubeObject): void {

@@ -11,6 +11,7 @@ import {
 } from '@peapod/core';
 import type { ResourceService } from '../api/service-types.js';
 import type { Logger } from '../component.js';
+import { rfc3339Seconds } from '../store/object-meta.js';
 
 const NODES = resolveResourceType('nodes')!;
 
@@ -169,7 +170,7 @@ export class NodeStatusTracker {
   }
 
   private nowIso(): string {
-    return new Date(this.options.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return rfc3339Seconds(this.options.now());
   }
 
   private register(nodeName: string, report: NodeReport): void {

@@ -12,6 +12,7 @@ import {
 } from '@peapod/core';
 import type { ResourceService } from '../api/service-types.js';
 import type { Logger } from '../component.js';
+import { rfc3339Seconds } from '../store/object-meta.js';
 
 const PODS = resolveResourceType('pods')!;
 /** Below this the agent clock is considered in sync (network latency is in the measurement). */
@@ -23,7 +24,7 @@ class NotThisNodesPod extends Error {}
 function shift(time: string | null | undefined, offsetMs: number): string | undefined {
   if (!time) return undefined;
   const t = Date.parse(time);
-  return Number.isNaN(t) ? undefined : new Date(t + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return Number.isNaN(t) ? undefined : rfc3339Seconds(t + offsetMs);
 }
 
 function shiftState(state: ContainerState | undefined, offsetMs: number): void {
