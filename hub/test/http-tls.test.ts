@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { renderKubeconfig } from '../src/certs/kubeconfig.js';
 import { parseHubFlags, resolveHubOptions } from '../src/config.js';
 import { startHub } from '../src/hub.js';
 import { api } from './helpers/api-client.js';
+import { HUB_ENTRY } from './helpers/hub-process.js';
 
 let dir: string;
 
@@ -130,6 +132,17 @@ describe('hub flags', () => {
     const o = resolveHubOptions();
     expect(o).toMatchObject({ host: '0.0.0.0', port: 6443, insecureHttp: false, context: 'peapod', logLevel: 'info' });
     expect(o.dataDir).toMatch(/\.peapod[/\\]hub$/);
+  });
+});
+
+describe('main-hub entry', () => {
+  it('exits 2 with a message on a bad flag and prints the flags on --help', () => {
+    const bad = spawnSync(process.execPath, [HUB_ENTRY, '--port', 'many'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('error: invalid --port "many"');
+    const help = spawnSync(process.execPath, [HUB_ENTRY, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--data-dir <dir>');
   });
 });
 
