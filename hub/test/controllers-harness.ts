@@ -72,9 +72,8 @@ export function readyNode(name: string, extra: Partial<Node['spec']> = {}, label
     metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
     spec: { ...extra },
     status: {
-      // No `pods` entry: core validation rejects it today (it is valid on Nodes); 110 is assumed.
-      capacity: { cpu: '4', memory: '8Gi' },
-      allocatable: { cpu: '4', memory: '8Gi' },
+      capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+      allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
       conditions: [
         { type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: at, lastTransitionTime: at },
       ],

@@ -88,7 +88,8 @@ describe('ReplicaSet controller (real store)', () => {
     h.service.create(REPLICASETS, 'default', replicaSet('web', 2));
     await waitFor(() => rsStatus(h, 'web')?.readyReplicas === 2, 'two ready');
     // From now on new pods never become ready: scaling down must pick them first.
-    for (const a of agents) a.readiness = () => false;
+    const original = new Set(podsOf(h, 'web').map((p) => p.metadata.name));
+    for (const a of agents) a.readiness = (p) => original.has(p.metadata.name);
     h.service.mutate(REPLICASETS, 'default', 'web', (o) => ({ ...o, spec: { ...o.spec, replicas: 5 } }));
     await waitFor(() => podsOf(h, 'web').length === 5 && rsStatus(h, 'web')?.replicas === 5, '5 pods');
     const readyBefore = podsOf(h, 'web')
