@@ -47,6 +47,8 @@ describe('peapod against a real hub, compared with kubectl', () => {
     await same(['get', 'nodes']);
     await same(['get', 'pods', '-A']);
     await same(['get', 'deploy', '-n', 'kube-system']);
+    await same(['get', 'events', '-A']);
+    await same(['get', 'endpoints', '-A'], { masked: true });
   });
 
   it('prints the same errors and exit codes', async () => {
@@ -288,9 +290,34 @@ describe('peapod against a real hub, compared with kubectl', () => {
     expect(a.code).toBe(b.code);
   });
 
-  it('reads kubeconfig contexts', async () => {
+  it('reads kubeconfig contexts and switches them', async () => {
     await same(['config', 'get-contexts']);
     await same(['config', 'current-context']);
+    const { copyFileSync } = await import('node:fs');
+    const copy = join(tmp, 'kubeconfig-copy.yaml');
+    copyFileSync(hub.kubeconfigPath, copy);
+    await kubectl([
+      'config',
+      'set-context',
+      'edge',
+      '--cluster=peapod',
+      '--user=peapod-admin',
+      '--namespace=kube-system',
+      `--kubeconfig=${copy}`,
+    ]);
+    expect((await peapod(['config', 'use-context', 'edge', '--kubeconfig', copy])).stdout).toBe(
+      'Switched to context "edge".\n',
+    );
+    expect((await kubectl(['config', 'current-context', `--kubeconfig=${copy}`])).stdout).toBe('edge\n');
+    const [a, b] = await Promise.all([
+      peapod(['get', 'pods', '--kubeconfig', copy]),
+      kubectl(['get', 'pods', `--kubeconfig=${copy}`]),
+    ]);
+    expect(a.stderr).toBe('No resources found in kube-system namespace.\n');
+    expect(a.stderr).toBe(b.stderr);
+    const view = await peapod(['config', 'view', '--kubeconfig', copy]);
+    expect(view.stdout).toContain('token: REDACTED');
+    expect(view.stdout).toContain('certificate-authority-data: DATA+OMITTED');
     const v = await peapod(['version']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^Client Version: v0\.1\.0-peapod\nServer Version: v1\.32\.\d+/);

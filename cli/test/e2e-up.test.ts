@@ -32,11 +32,17 @@ const env = { CONTAINERS_CONF };
 const peapodIn = (args: string[]) => runCommand(process.execPath, [PEAPOD, ...args], { env, timeoutMs: 240_000 });
 
 async function cleanupContainers(): Promise<void> {
-  // Pods first (their infra containers go with them), then any container left over.
-  const pods = await runCommand('podman', ['pod', 'ls', '-q', '--filter', `label=io.peapod.node=${NODE}`], { env });
-  if (pods.stdout.trim()) await runCommand('podman', ['pod', 'rm', '-f', ...pods.stdout.trim().split('\n')], { env });
-  const ids = await runCommand('podman', ['ps', '-aq', '--filter', `label=io.peapod.node=${NODE}`], { env });
-  if (ids.stdout.trim()) await runCommand('podman', ['rm', '-f', '-t', '0', ...ids.stdout.trim().split('\n')], { env });
+  // Pods first (their infra containers go with them), then any container left over. A podman call
+  // the agent started just before it stopped may still finish, so sweep until nothing is left.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const pods = await runCommand('podman', ['pod', 'ls', '-q', '--filter', `label=io.peapod.node=${NODE}`], { env });
+    if (pods.stdout.trim()) await runCommand('podman', ['pod', 'rm', '-f', ...pods.stdout.trim().split('\n')], { env });
+    const ids = await runCommand('podman', ['ps', '-aq', '--filter', `label=io.peapod.node=${NODE}`], { env });
+    if (ids.stdout.trim())
+      await runCommand('podman', ['rm', '-f', '-t', '0', ...ids.stdout.trim().split('\n')], { env });
+    if (!pods.stdout.trim() && !ids.stdout.trim() && attempt > 0) return;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }
 
 beforeAll(async () => {
@@ -98,6 +104,16 @@ describe('peapod with a live agent (peapod up)', () => {
     expect(k.code).toBe(bad.code);
   });
 
+  it('runs an interactive command with a terminal (-it) under a pseudo-terminal', async () => {
+    const cmd = `${process.execPath} ${PEAPOD} exec -it deploy/hello -- sh -c 'test -t 0 && echo has-tty; exit 4'`;
+    const r = await runCommand('script', ['-qec', cmd, '/dev/null'], {
+      env: { ...env, KUBECONFIG: join(dir, 'hub', 'kubeconfig.yaml') },
+    });
+    expect(r.stdout).toContain('has-tty');
+    expect(r.stdout).toContain('command terminated with exit code 4');
+    expect(r.code).toBe(4);
+  });
+
   it('restarts, shows history and rolls back', async () => {
     expect((await peapod(['rollout', 'restart', 'deploy/hello'])).stdout).toBe('deployment.apps/hello restarted\n');
     const status = await peapod(['rollout', 'status', 'deploy/hello', '--timeout=150s']);
@@ -130,6 +146,14 @@ describe('peapod with a live agent (peapod up)', () => {
       s.replace(/\b\d+(?:s|m|h)(?:\d+s)?\b/g, '<age>').replace(/\d+(\.\d+)?%|\d+m\b|\d+Mi\b/g, 'N');
     const [a, b] = await Promise.all([peapod(['describe', 'pod', name]), kubectl(['describe', 'pod', name])]);
     expect(mask(a.stdout)).toBe(mask(b.stdout));
+    const rs = JSON.parse((await peapod(['get', 'rs', '-o', 'json'])).stdout).items[0].metadata.name;
+    const [rsa, rsb] = await Promise.all([peapod(['describe', 'rs', rs]), kubectl(['describe', 'rs', rs])]);
+    expect(mask(rsa.stdout)).toBe(mask(rsb.stdout));
+    const [da, db] = await Promise.all([
+      peapod(['describe', 'deploy', 'hello']),
+      kubectl(['describe', 'deploy', 'hello']),
+    ]);
+    expect(mask(da.stdout)).toBe(mask(db.stdout));
     const [na, nb] = await Promise.all([peapod(['describe', 'node', NODE]), kubectl(['describe', 'node', NODE])]);
     expect(na.stdout.split('\n').slice(0, 4)).toEqual(nb.stdout.split('\n').slice(0, 4));
   });
