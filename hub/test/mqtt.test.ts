@@ -266,6 +266,8 @@ describe('MQTT control plane (embedded broker)', () => {
       profile: 'generic-amd64',
       driver: versionOnlyDriver,
       log: quiet,
+      // What the hub sends, alone: the offline cache would first run the cached set (by design).
+      offlineCache: false,
     };
     const firstPods = new RecordingPodManager();
     const first = await startAgent({ ...options, podManager: firstPods });
