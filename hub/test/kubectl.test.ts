@@ -341,7 +341,7 @@ describe('kubectl typed clients (protobuf bodies)', () => {
     expect(configmap.stderr).toContain('the server could not find the requested resource');
   });
 
-  it('drain deletes the pods of a node (typed client, protobuf DeleteOptions)', async () => {
+  it('drain evicts the pods of a node (typed client, protobuf Eviction)', async () => {
     await api(hub, 'POST', '/api/v1/nodes', {
       body: {
         apiVersion: 'v1',
@@ -361,7 +361,9 @@ describe('kubectl typed clients (protobuf bodies)', () => {
     });
     const res = await kubectl(['drain', 'drained', '--force', '--grace-period=0']);
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('pod/on-drained deleted');
+    // policy/v1 is in discovery, so drain evicts (POST pods/x/eviction) rather than deletes.
+    expect(res.stdout).toContain('evicting pod default/on-drained');
+    expect(res.stdout).toContain('pod/on-drained evicted');
     expect(res.stdout).toContain('node/drained drained');
     expect((await api(hub, 'GET', '/api/v1/namespaces/default/pods/on-drained')).status).toBe(404);
     expect((await api(hub, 'GET', '/api/v1/nodes/drained')).body.spec.unschedulable).toBe(true);

@@ -48,9 +48,32 @@ function subresourceInfo(type: ResourceType, sub: string): SubresourceInfo {
   }
 }
 
-/** Named groups: those of RESOURCE_TYPES, then the read-only metrics API. */
+/**
+ * Groups served outside RESOURCE_TYPES: the read-only metrics API, and `policy/v1`, which has no
+ * resources of its own here but tells kubectl drain that pods/eviction is served.
+ */
+interface StaticGroup {
+  group: string;
+  version: string;
+  resources: { resource: string; singular: string; kind: string; namespaced: boolean; verbs: string[] }[];
+}
+
+export const STATIC_GROUPS: readonly StaticGroup[] = [
+  {
+    group: METRICS_GROUP,
+    version: METRICS_VERSION,
+    resources: METRICS_RESOURCES.map((r) => ({ ...r, verbs: ['get', 'list'] })),
+  },
+  { group: 'policy', version: 'v1', resources: [] },
+];
+
+function staticGroup(group: string): StaticGroup | undefined {
+  return STATIC_GROUPS.find((g) => g.group === group);
+}
+
+/** Named groups: those of RESOURCE_TYPES, then the static ones. */
 function groups(): string[] {
-  return [...new Set(RESOURCE_TYPES.map((t) => t.group).filter((g) => g !== '')), METRICS_GROUP];
+  return [...new Set(RESOURCE_TYPES.map((t) => t.group).filter((g) => g !== '')), ...STATIC_GROUPS.map((g) => g.group)];
 }
 
 function typesOf(group: string, version?: string): ResourceType[] {
@@ -58,23 +81,24 @@ function typesOf(group: string, version?: string): ResourceType[] {
 }
 
 function versionsOf(group: string): string[] {
-  if (group === METRICS_GROUP) return [METRICS_VERSION];
+  const fixed = staticGroup(group);
+  if (fixed) return [fixed.version];
   return [...new Set(typesOf(group).map((t) => t.version))];
 }
 
-function aggregatedMetricsGroup() {
+function aggregatedStaticGroup(fixed: StaticGroup) {
   return {
-    metadata: { name: METRICS_GROUP, creationTimestamp: null },
+    metadata: { name: fixed.group, creationTimestamp: null },
     versions: [
       {
-        version: METRICS_VERSION,
+        version: fixed.version,
         freshness: 'Current',
-        resources: METRICS_RESOURCES.map((r) => ({
+        resources: fixed.resources.map((r) => ({
           resource: r.resource,
-          responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind },
+          responseKind: { group: fixed.group, version: fixed.version, kind: r.kind },
           scope: r.namespaced ? 'Namespaced' : 'Cluster',
           singularResource: r.singular,
-          verbs: ['get', 'list'],
+          verbs: r.verbs,
         })),
       },
     ],
@@ -82,7 +106,8 @@ function aggregatedMetricsGroup() {
 }
 
 function aggregatedGroup(group: string) {
-  if (group === METRICS_GROUP) return aggregatedMetricsGroup();
+  const fixed = staticGroup(group);
+  if (fixed) return aggregatedStaticGroup(fixed);
   return {
     metadata: { name: group, creationTimestamp: null },
     versions: versionsOf(group).map((version) => ({
@@ -132,17 +157,18 @@ export function apiGroupDocument(group: string) {
 }
 
 export function apiResourceList(group: string, version: string) {
-  if (group === METRICS_GROUP) {
+  const fixed = staticGroup(group);
+  if (fixed) {
     return {
       kind: 'APIResourceList',
       apiVersion: 'v1',
-      groupVersion: `${METRICS_GROUP}/${METRICS_VERSION}`,
-      resources: METRICS_RESOURCES.map((r) => ({
+      groupVersion: `${fixed.group}/${fixed.version}`,
+      resources: fixed.resources.map((r) => ({
         name: r.resource,
         singularName: r.singular,
         namespaced: r.namespaced,
         kind: r.kind,
-        verbs: ['get', 'list'],
+        verbs: r.verbs,
       })),
     };
   }
@@ -162,8 +188,11 @@ export function apiResourceList(group: string, version: string) {
         name: `${t.plural}/${s}`,
         singularName: '',
         namespaced: t.namespaced,
-        ...(info.responseKind.group !== t.group ? { group: info.responseKind.group } : {}),
-        ...(info.responseKind.version !== t.version ? { version: info.responseKind.version } : {}),
+        // Another group's kind (Scale, Eviction) names its group and version, as upstream does;
+        // kubectl drain looks for pods/eviction with both set.
+        ...(info.responseKind.group !== t.group || info.responseKind.version !== t.version
+          ? { group: info.responseKind.group, version: info.responseKind.version }
+          : {}),
         kind: info.responseKind.kind,
         verbs: info.verbs,
       };

@@ -1,4 +1,5 @@
 import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from '@peapod/core';
+import { STATIC_GROUPS } from './discovery.js';
 import { METRICS_GROUP, METRICS_VERSION, type MetricsTarget, parseMetricsPath } from './metrics.js';
 
 /**
@@ -65,6 +66,13 @@ export function parseRoute(pathname: string): Route {
     if (rest.length === 0) return { kind: 'discovery-root', prefix: 'apis' };
     group = rest[0];
     if (group === METRICS_GROUP) return metricsRoute(rest.slice(1));
+    const fixed = STATIC_GROUPS.find((g) => g.group === group);
+    if (fixed) {
+      if (rest.length === 1) return { kind: 'discovery-group', group };
+      if (rest.length === 2 && rest[1] === fixed.version)
+        return { kind: 'discovery-version', group, version: fixed.version };
+      return { kind: 'not-found' };
+    }
     if (rest.length === 1) return hasGroupVersion(group) ? { kind: 'discovery-group', group } : { kind: 'not-found' };
     [version, ...tail] = rest.slice(1);
   } else {
