@@ -181,6 +181,37 @@ const DEPLOYMENT = {
   },
 };
 
+/** Not pinned, and tolerating an unreachable node for 2 s only: evicted and replaced during the partition. */
+const EVICTEE = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'evictee', namespace: 'default' },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: 'evictee' } },
+    template: {
+      metadata: { labels: { app: 'evictee' } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        tolerations: ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({
+          key,
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 2,
+        })),
+        containers: [
+          {
+            name: 'main',
+            image: 'localhost/edge-test/busybox:1',
+            imagePullPolicy: 'Never',
+            command: ['sleep', '3600'],
+          },
+        ],
+      },
+    },
+  },
+};
+
 beforeAll(async () => {
   const mqttPort = await freePort();
   hub = await startHubProcess({
@@ -218,20 +249,25 @@ describe('offline autonomy with real processes', () => {
   it('survives a partition: keeps running, restarts a crash, drops a deleted Deployment, restarts nothing healthy', async () => {
     for (const name of ['steady', 'crasher'])
       expect((await api(hub, 'POST', '/api/v1/namespaces/default/pods', { body: bareSleeper(name) })).status).toBe(201);
-    expect((await api(hub, 'POST', '/apis/apps/v1/namespaces/default/deployments', { body: DEPLOYMENT })).status).toBe(
-      201,
-    );
+    for (const body of [DEPLOYMENT, EVICTEE])
+      expect((await api(hub, 'POST', '/apis/apps/v1/namespaces/default/deployments', { body })).status).toBe(201);
     const running = async () => {
       const pods = await nodePods();
       return (
-        pods.length === 3 && pods.every((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready)
+        pods.length === 4 && pods.every((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready)
       );
     };
-    await eventually(running, 'three pods Running', 120_000);
+    await eventually(running, 'four pods Running', 120_000);
     const before = await pod('steady');
+    // Pinned pods (nodeName, hostname selector) tolerate unreachability forever by default.
+    for (const p of [before, ...(await nodePods()).filter((p) => p.metadata.labels.app === 'web')])
+      expect(p.spec.tolerations.filter((t: Obj) => t.key === 'node.kubernetes.io/unreachable')).toEqual([
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+      ]);
     steadyId = before.status.containerStatuses[0].containerID;
     const crasherId = runningContainers('crasher').get('main')!;
     const webPod = (await nodePods()).find((p) => p.metadata.labels?.app === 'web');
+    const evicted = (await nodePods()).find((p) => p.metadata.labels?.app === 'evictee');
 
     relay.cut();
     const offline = await eventually(async () => ready(await nodeObj()) === 'Unknown' && nodeObj(), 'node Unknown');
@@ -241,6 +277,17 @@ describe('offline autonomy with real processes', () => {
     // While cut off: the Deployment is deleted on the hub, and a container crashes on the device.
     expect((await api(hub, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/web')).status).toBe(200);
     await eventually(async () => (await pod(webPod.metadata.name))?.metadata.deletionTimestamp, 'web pod Terminating');
+    // The evictee's toleration runs out: it is evicted (Terminating, still running on the device) and
+    // its ReplicaSet makes a replacement, which cannot go anywhere yet.
+    await eventually(async () => (await pod(evicted.metadata.name))?.metadata.deletionTimestamp, 'evictee evicted');
+    const replacement = await eventually(
+      async () =>
+        (await get('/api/v1/namespaces/default/pods?labelSelector=app=evictee'))?.items.find(
+          (p: Obj) => p.metadata.uid !== evicted.metadata.uid,
+        ),
+      'replacement created',
+    );
+    expect(replacement.spec.nodeName).toBeUndefined();
     podman(['kill', crasherId]);
     const restartedId = await eventually(() => {
       const id = runningContainers('crasher').get('main');
@@ -259,6 +306,16 @@ describe('offline autonomy with real processes', () => {
       return p?.status.containerStatuses?.[0]?.restartCount === 1 && p.status.phase === 'Running' && p;
     }, 'crash reported after reconnect');
     expect(crasher.status.containerStatuses[0].containerID).toBe(`podman://${restartedId}`);
+
+    // The surplus is exactly the evicted pod: stopped and gone; the replacement runs on the device.
+    await eventually(async () => !(await pod(evicted.metadata.name)), 'evicted pod gone');
+    await eventually(() => runningContainers(evicted.metadata.name).size === 0, 'evicted container stopped');
+    await eventually(async () => {
+      const items = (await get('/api/v1/namespaces/default/pods?labelSelector=app=evictee'))?.items ?? [];
+      return (
+        items.length === 1 && items[0].metadata.uid === replacement.metadata.uid && items[0].status?.phase === 'Running'
+      );
+    }, 'replacement Running, one replica');
 
     const after = await pod('steady');
     expect(after.status.containerStatuses[0].restartCount).toBe(0);
@@ -299,7 +356,7 @@ describe('offline autonomy with real processes', () => {
     const converged = await eventually(async () => {
       const all = await nodePods();
       const ok =
-        all.length === 2 &&
+        all.length === 3 &&
         all.every(
           (p) =>
             p.status?.phase === 'Running' &&
@@ -308,6 +365,6 @@ describe('offline autonomy with real processes', () => {
         );
       return ok && all;
     }, 'status converged, no duplicates');
-    expect(converged.map((p: Obj) => p.metadata.name).sort()).toEqual(['crasher', 'steady']);
+    expect(converged.map((p: Obj) => p.metadata.labels.app).sort()).toEqual(['crasher', 'evictee', 'steady']);
   }, 240_000);
 });
