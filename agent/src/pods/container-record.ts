@@ -70,6 +70,8 @@ export class ContainerRecord {
   backOffFor?: ContainerInstance;
   /** A failed start step (image, config, create) is retried at this time (agent clock, ms). */
   retryAt?: number;
+  /** When the pending wake-up timer of this container fires (see PodWorker.wakeAt). */
+  wakeDue?: number;
   /** Restart without back-off (spec changed, adopted with another hash). */
   forceRestart = false;
   readonly probes = new Map<ProbeKind, ProbeRunner>();

@@ -46,6 +46,8 @@ const MIN_GRACE_SECONDS = 2;
 const DEFAULT_GRACE_SECONDS = 30;
 /** Retry delay after an unexpected runtime error (kubelet pod worker back-off period). */
 const SYNC_ERROR_RETRY_MS = 10_000;
+/** Timers wake a little after their due time so a back-off is surely over when they fire. */
+const WAKE_SLACK_MS = 20;
 /** Upper bound for a postStart hook (Kubernetes has none; the agent must not hang a worker forever). */
 const POST_START_TIMEOUT_MS = 5 * 60_000;
 
@@ -71,6 +73,7 @@ export class PodWorker {
   private lastStatus?: PodStatus;
   private lastStatusJson = '';
   private sandboxRetryAt?: number;
+  private readonly sandboxWake: { wakeDue?: number } = {};
   private specHash: string;
 
   constructor(
@@ -196,6 +199,17 @@ export class PodWorker {
     this.timers.add(timer);
   }
 
+  /**
+   * Makes sure the worker reconciles at `dueMs` (agent clock): one pending timer per slot, never
+   * duplicated by repeated wake-ups, re-armed when a timer fired a little early.
+   */
+  private wakeAt(slot: { wakeDue?: number }, dueMs: number): void {
+    const now = this.ctx.now();
+    if (slot.wakeDue !== undefined && slot.wakeDue > now && slot.wakeDue <= dueMs + WAKE_SLACK_MS) return;
+    slot.wakeDue = dueMs + WAKE_SLACK_MS;
+    this.after(Math.max(0, dueMs - now) + WAKE_SLACK_MS);
+  }
+
   private clearTimers(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -250,7 +264,10 @@ export class PodWorker {
   private async ensureSandbox(): Promise<boolean> {
     if (this.sandbox) return true;
     const key = `${this.ref.uid}/sandbox`;
-    if (this.sandboxRetryAt !== undefined && this.ctx.now() < this.sandboxRetryAt) return false;
+    if (this.sandboxRetryAt !== undefined && this.ctx.now() < this.sandboxRetryAt) {
+      this.wakeAt(this.sandboxWake, this.sandboxRetryAt);
+      return false;
+    }
     try {
       for (const v of this.pod.spec.volumes ?? []) {
         if (v.emptyDir) await mkdir(emptyDirPath(this.ctx.dataDir, this.ref.uid, v.name), { recursive: true });
@@ -271,7 +288,7 @@ export class PodWorker {
       );
       this.ctx.imageBackOff.next(key, this.ctx.now());
       this.sandboxRetryAt = this.ctx.now() + this.ctx.imageBackOff.get(key);
-      this.after(this.ctx.imageBackOff.get(key));
+      this.wakeAt(this.sandboxWake, this.sandboxRetryAt);
       return false;
     }
   }
@@ -295,23 +312,26 @@ export class PodWorker {
     const prev = rec.current;
     if (prev?.state === 'exited' && !rec.forceRestart) {
       const finishedAt = prev.finishedAtMs ?? this.ctx.now();
-      if (this.ctx.crashBackOff.isInBackOffSince(key, finishedAt)) {
-        if (rec.backOffFor === prev) return; // already waiting, its timer is set
-        rec.backOffFor = prev;
-        const delay = goDuration(this.ctx.crashBackOff.get(key));
-        rec.waiting = {
-          reason: 'CrashLoopBackOff',
-          message: `back-off ${delay} restarting failed container=${rec.name} pod=${formatPodRef(this.ref)}`,
-        };
-        this.ctx.event(
-          this.podEvent(
-            'Warning',
-            'BackOff',
-            `Back-off restarting failed container ${rec.name} in pod ${formatPodRef(this.ref)}`,
-            rec.name,
-          ),
-        );
-        this.after(this.ctx.crashBackOff.remainingMs(key, finishedAt));
+      const remaining = this.ctx.crashBackOff.remainingMs(key, finishedAt);
+      if (remaining > 0) {
+        if (rec.backOffFor !== prev) {
+          // One waiting state and one event per crash, however often the worker is woken meanwhile.
+          rec.backOffFor = prev;
+          const delay = goDuration(this.ctx.crashBackOff.get(key));
+          rec.waiting = {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${delay} restarting failed container=${rec.name} pod=${formatPodRef(this.ref)}`,
+          };
+          this.ctx.event(
+            this.podEvent(
+              'Warning',
+              'BackOff',
+              `Back-off restarting failed container ${rec.name} in pod ${formatPodRef(this.ref)}`,
+              rec.name,
+            ),
+          );
+        }
+        this.wakeAt(rec, this.ctx.now() + remaining);
         return;
       }
       this.ctx.crashBackOff.next(key, finishedAt);
@@ -322,6 +342,7 @@ export class PodWorker {
         rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${rec.spec.image}"` };
         this.ctx.event(this.podEvent('Normal', 'BackOff', rec.waiting.message!, rec.name));
       }
+      this.wakeAt(rec, rec.retryAt);
       return;
     }
     rec.retryAt = undefined;
@@ -423,7 +444,7 @@ export class PodWorker {
     this.ctx.imageBackOff.next(key, this.ctx.now());
     const delay = this.ctx.imageBackOff.get(key);
     rec.retryAt = this.ctx.now() + delay;
-    this.after(delay);
+    this.wakeAt(rec, rec.retryAt);
     return delay;
   }
 
