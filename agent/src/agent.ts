@@ -12,6 +12,7 @@ import type { PodManager, PodStatusUpdate } from './pods/types.js';
 import { DockerDriver } from './runtime/docker.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { PodmanDriver } from './runtime/podman.js';
+import { AgentServices, DEFAULT_RELAY_PORT } from './services/agent-services.js';
 import { joinHub, readCredential, type StoredCredential, writeCredential } from './transport/join.js';
 import { AgentTransport, type TransportLogger } from './transport/mqtt-transport.js';
 import { RequestHandler } from './transport/request-handler.js';
@@ -30,6 +31,8 @@ export interface AgentOptions extends Partial<AgentConfig> {
   driver?: RuntimeDriver;
   /** Injected pod engine; default createPodManager over the driver. */
   podManager?: PodManager;
+  /** Service proxy, relay and ClusterIP rules (docs/services.md). Default true; hollow nodes turn it off. */
+  services?: boolean;
   log?: AgentLogger;
   /**
    * Offline autonomy (docs/offline.md): cache the desired set and hold status changes in
@@ -135,6 +138,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   await podManager.start();
   const cached = hooks?.initialDesired?.();
   if (cached) podManager.sync(cached);
+  const services = options.services === false ? undefined : await startServices(options, hostIP, log);
 
   const transport = new AgentTransport({
     url: options.hub,
@@ -159,6 +163,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     podManager.sync(pods);
   });
   transport.onRequest((request) => requests.handle(request));
+  if (services) transport.onServiceTable((table) => services.update(table));
   transport.onConnect(() => {
     reporter
       .registration()
@@ -201,10 +206,33 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
       clearInterval(heartbeat);
       for (const u of unsubscribe) u();
       await transport.stop();
+      await services?.stop();
       await podManager.stop();
       hooks?.close?.();
     },
   };
+}
+
+/** The Service data path; a node that cannot open its relay runs without it (and says so). */
+async function startServices(
+  options: AgentOptions,
+  hostIP: string,
+  log: AgentLogger,
+): Promise<AgentServices | undefined> {
+  const services = new AgentServices({
+    nodeName: options.nodeName,
+    listenHost: hostIP,
+    relayPort: options.relayPort ?? DEFAULT_RELAY_PORT,
+    clusterIPs: options.clusterIPs ?? true,
+    log,
+  });
+  try {
+    await services.start();
+    return services;
+  } catch (error) {
+    log.warn('services: relay unavailable; this node will not proxy Services', { error: String(error) });
+    return undefined;
+  }
 }
 
 /** The default hooks: the SQLite offline cache in the data directory. */

@@ -24,6 +24,10 @@ export interface AgentConfig {
   keepaliveSeconds?: number;
   runtime: 'podman' | 'docker';
   containersConf?: string;
+  /** Port of this node's Service relay (docs/services.md); default 10280. */
+  relayPort?: number;
+  /** Install iptables rules so pods reach ClusterIPs; default true. */
+  clusterIPs?: boolean;
 }
 
 export const DEFAULT_AGENT_DATA_DIR = '/var/lib/peapod-agent';
@@ -74,7 +78,8 @@ export function brokerUrl(hub: string): string {
 /**
  * `peapod agent --hub URL [--token T] [--name N] [--labels k=v,…] [--taints k=v:Effect,…]
  *  [--profile P] [--data-dir D] [--ca-file F] [--password-file F] [--node-ip IP]
- *  [--heartbeat-interval 10s] [--keepalive 15s] [--runtime podman|docker] [--containers-conf F]`
+ *  [--heartbeat-interval 10s] [--keepalive 15s] [--runtime podman|docker] [--containers-conf F]
+ *  [--relay-port 10280] [--cluster-ips true|false]`
  * (also `--flag=value`). Throws Error with a user-facing message on bad input.
  */
 export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -104,6 +109,8 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     'keepalive',
     'runtime',
     'containers-conf',
+    'relay-port',
+    'cluster-ips',
   ];
   for (const name of values.keys()) if (!known.includes(name)) throw new Error(`unknown flag --${name}`);
   const hub = values.get('hub') ?? env.PEAPOD_HUB;
@@ -129,5 +136,19 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     runtime,
     containersConf: values.get('containers-conf') ?? env.CONTAINERS_CONF,
     passwordFile: values.get('password-file'),
+    relayPort: values.has('relay-port') ? parsePort('--relay-port', values.get('relay-port')!) : undefined,
+    clusterIPs: values.has('cluster-ips') ? parseBoolean('--cluster-ips', values.get('cluster-ips')!) : undefined,
   };
+}
+
+function parsePort(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`invalid ${flag} "${text}": a port 1-65535`);
+  return n;
+}
+
+function parseBoolean(flag: string, text: string): boolean {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new Error(`invalid ${flag} "${text}": true or false`);
 }

@@ -6,6 +6,7 @@
  * (no `:` — Mosquitto password files cannot hold it),
  * so a broker ACL can grant a node its own subtree with a single `%u` pattern.
  */
+import type { ServiceTable } from './service-table.js';
 import type { NodeAddress, NodeSystemInfo, Pod, PodStatus, ResourceList, Status, Taint } from './types.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -65,6 +66,8 @@ export const topics = {
   hubResponsesAll: `${TOPIC_ROOT}/+/responses/#`,
   hubJoinAll: `${TOPIC_ROOT}/join/+/request`,
   hubDesiredAll: `${TOPIC_ROOT}/+/desired/#`,
+  /** hub → every agent, retained, QoS 1: the fleet's Service table (docs/services.md). */
+  fleetServices: `${TOPIC_ROOT}/fleet/services`,
 } as const;
 
 export type NodeTopicKind =
@@ -139,6 +142,8 @@ export interface DesiredPod {
   v: number;
   uid: string;
   hash: string;
+  /** The pod's resourceVersion when published: an agent ignores a message older than the one it has. */
+  revision: string;
   /** Metadata and spec only (status never travels down). */
   pod: Pod;
 }
@@ -283,6 +288,17 @@ function fail(what: string): never {
 }
 
 /** Parses JSON with the size limit; the result is an object or ProtocolError is thrown. */
+/**
+ * Compares two store resourceVersions: numeric ones (Peapod's SQLite counter) by value; anything
+ * else is treated as incomparable (0), so it is never mistaken for older.
+ */
+export function compareRevisions(a: string, b: string): number {
+  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return 0;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 export function decodeJson(payload: Buffer | string, limit = MAX_PAYLOAD_BYTES): Json {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   if (size > limit) fail(`payload of ${size} bytes exceeds the limit of ${limit}`);
@@ -429,6 +445,7 @@ export function decodeDesiredPod(payload: Buffer | string): DesiredPod {
   const o = decodeJson(payload);
   str(o, 'uid');
   str(o, 'hash');
+  str(o, 'revision');
   if (!isObject(o.pod) || !isObject(o.pod.metadata) || !isObject(o.pod.spec)) fail('pod must have metadata and spec');
   return o as unknown as DesiredPod;
 }
@@ -479,6 +496,25 @@ export function decodeProxyResponse(payload: Buffer | string): ProxyResponse {
     fail('status must be a Kubernetes Status');
   if (o.metrics !== undefined) arrayOf(o.metrics, 'metrics', (m) => m);
   return o as unknown as ProxyResponse;
+}
+
+/** The Service table the hub publishes on `topics.fleetServices` (see core/src/service-table.ts). */
+export function decodeServiceTable(payload: Buffer | string): ServiceTable {
+  const o = decodeJson(payload);
+  str(o, 'version');
+  const services = arrayOf(o.services, 'services', (s) => s);
+  for (const s of services) {
+    if (!isObject(s)) fail('services[] must be objects');
+    str(s, 'namespace');
+    str(s, 'name');
+    if (typeof s.port !== 'number') fail('services[].port must be a number');
+    if (s.nodePort !== undefined && typeof s.nodePort !== 'number') fail('services[].nodePort must be a number');
+    for (const e of arrayOf(s.endpoints, 'endpoints', (x) => x)) {
+      if (!isObject(e) || typeof e.ip !== 'string' || typeof e.port !== 'number' || typeof e.nodeAddress !== 'string')
+        fail('services[].endpoints[] must have ip, port and nodeAddress');
+    }
+  }
+  return o as unknown as ServiceTable;
 }
 
 export function decodeJoinRequest(payload: Buffer | string): JoinRequest {

@@ -23,6 +23,8 @@ export interface HubContext {
   log: Logger;
   /** The MQTT bridge registers itself here; the HTTP layer uses it for logs/exec/top. */
   nodeProxy?: NodeProxy;
+  /** The MQTT bridge's publisher, for components that broadcast to agents (the Service table). */
+  publish?(topic: string, payload: Buffer, options: { qos: 0 | 1; retain?: boolean }): Promise<void>;
 }
 
 export interface Logger {

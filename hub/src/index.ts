@@ -10,5 +10,7 @@ export * from './hub.js';
 export * from './log.js';
 export * from './mqtt/index.js';
 export { createSchedulerComponent } from './scheduler/scheduler.js';
+export { createEndpointsController } from './services/endpoints-controller.js';
+export { createServiceTablePublisher } from './services/table-publisher.js';
 export * from './store/sqlite.js';
 export type * from './store/types.js';

@@ -3,6 +3,7 @@ import {
   decodeDesiredIndex,
   decodeDesiredPod,
   decodeProxyRequest,
+  decodeServiceTable,
   encode,
   nodeUsername,
   type Pod,
@@ -12,6 +13,7 @@ import {
   type ProxyRequest,
   type ProxyResponse,
   parseNodeTopic,
+  type ServiceTable,
   topics,
   type WillMessage,
 } from '@peapod/core';
@@ -54,6 +56,7 @@ export class AgentTransport {
   private readonly assembler = new DesiredSetAssembler();
   private readonly desiredListeners: ((pods: Pod[]) => void)[] = [];
   private readonly requestListeners: ((request: ProxyRequest) => void)[] = [];
+  private readonly serviceTableListeners: ((table: ServiceTable) => void)[] = [];
   private readonly connectListeners: (() => void)[] = [];
   private reconnectDelay: number;
 
@@ -72,6 +75,11 @@ export class AgentTransport {
 
   onRequest(listener: (request: ProxyRequest) => void): void {
     this.requestListeners.push(listener);
+  }
+
+  /** The fleet's Service table, each time the hub publishes a new one (docs/services.md). */
+  onServiceTable(listener: (table: ServiceTable) => void): void {
+    this.serviceTableListeners.push(listener);
   }
 
   /** Every (re)connection: the place to register and resend full status. */
@@ -95,6 +103,7 @@ export class AgentTransport {
       rejectUnauthorized: true,
       will: { topic: topics.will(node), payload: this.willPayload(), qos: 1, retain: false },
     };
+    this.assembler.hold();
     const client = connect(options.url, clientOptions);
     this.client = client;
     client.on('connect', () => {
@@ -102,12 +111,17 @@ export class AgentTransport {
       client.options.reconnectPeriod = this.reconnectDelay;
       options.log.info('mqtt: connected', { url: options.url, connection: this.connection });
       // Subscribing again on every connect makes the broker resend the retained desired state.
-      client.subscribe([topics.desiredAll(node), topics.requests(node)], { qos: 1 }, (err) => {
+      // What the session replayed before the SUBACK may be stale: the assembler holds until then.
+      const subscriptions = [topics.desiredAll(node), topics.requests(node)];
+      if (this.serviceTableListeners.length > 0) subscriptions.push(topics.fleetServices);
+      client.subscribe(subscriptions, { qos: 1 }, (err) => {
         if (err) options.log.warn('mqtt: subscribe failed', { error: err.message });
+        this.emitDesired(this.assembler.release());
       });
       for (const l of this.connectListeners) l();
     });
     client.on('close', () => {
+      this.assembler.hold();
       // Back-off with jitter; the Last Will of the next connection carries the next counter.
       this.reconnectDelay = Math.min(this.reconnectDelay * 2, options.maxReconnectMs ?? 30_000);
       client.options.reconnectPeriod = Math.round(this.reconnectDelay * (0.8 + Math.random() * 0.4));
@@ -120,12 +134,17 @@ export class AgentTransport {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
   }
 
+  private emitDesired(set: Pod[] | undefined): void {
+    if (set) for (const l of this.desiredListeners) l(set);
+  }
+
   private willPayload(): Buffer {
     const will: WillMessage = { v: PROTOCOL_VERSION, instance: this.instance, connection: this.connection };
     return encode(will);
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (topic === topics.fleetServices) return this.onServiceTableMessage(payload);
     const parsed = parseNodeTopic(topic);
     if (!parsed || parsed.node !== this.options.nodeName) return;
     try {
@@ -137,9 +156,19 @@ export class AgentTransport {
         const request = decodeProxyRequest(payload);
         for (const l of this.requestListeners) l(request);
       }
-      if (set) for (const l of this.desiredListeners) l(set);
+      this.emitDesired(set);
     } catch (err) {
       this.options.log.warn('mqtt: message dropped', { topic, error: String(err) });
+    }
+  }
+
+  private onServiceTableMessage(payload: Buffer): void {
+    if (payload.length === 0) return;
+    try {
+      const table = decodeServiceTable(payload);
+      for (const l of this.serviceTableListeners) l(table);
+    } catch (err) {
+      this.options.log.warn('mqtt: service table dropped', { error: String(err) });
     }
   }
 

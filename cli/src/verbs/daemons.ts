@@ -17,6 +17,7 @@ interface HubModule {
   createSchedulerComponent?(): unknown;
   createControllersComponent?(): unknown;
   createEndpointsController?(): unknown;
+  createServiceTablePublisher?(): unknown;
   describeHub?(hub: Stoppable): string;
   HUB_FLAGS_HELP?: string;
 }
@@ -92,6 +93,7 @@ export async function runHub(argv: string[]): Promise<number> {
     mod.createSchedulerComponent?.(),
     mod.createControllersComponent?.(),
     mod.createEndpointsController?.(),
+    mod.createServiceTablePublisher?.(),
   ].filter((c) => c !== undefined);
   const hub = await mod.startHub({
     ...options,

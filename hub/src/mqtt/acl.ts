@@ -35,6 +35,7 @@ export function maySubscribe(identity: Identity, filter: string): boolean {
         topics.desiredIndex(n),
         `${topics.nodeRoot(n)}/desired/pods/+`,
         topics.requests(n),
+        topics.fleetServices,
       ].includes(filter);
     }
   }

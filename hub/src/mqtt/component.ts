@@ -145,6 +145,7 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
       await publisher.start();
       tracker.start();
       context.nodeProxy = proxy;
+      context.publish = (topic, payload, publishOptions) => messageBus.publish(topic, payload, publishOptions);
     },
 
     async stop() {
