@@ -12,13 +12,15 @@ export interface EnvContext {
   hostIP?: string;
   /** Used for resourceFieldRef limits a container does not set. */
   nodeAllocatable: { cpuMilli: number; memoryBytes: number };
+  /** `{SVC}_SERVICE_HOST`… of the pod's namespace (docs/services.md); the container's own env wins. */
+  serviceEnv?: Record<string, string>;
 }
 
 /** A configuration problem the kubelet reports as `CreateContainerConfigError`. */
 export class ContainerConfigError extends Error {}
 
 export function resolveEnv(container: Container, ctx: EnvContext): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = ctx.pod.spec.enableServiceLinks === false ? {} : { ...ctx.serviceEnv };
   for (const v of container.env ?? []) {
     if (v.valueFrom?.fieldRef) env[v.name] = fieldRefValue(v.valueFrom.fieldRef.fieldPath, ctx);
     else if (v.valueFrom?.resourceFieldRef) {

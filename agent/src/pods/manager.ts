@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
-import { badRequest, notFound, type Pod } from '@peapod/core';
+import { badRequest, internalError, isApiError, notFound, type Pod } from '@peapod/core';
 import { type ContainerInfo, LABELS, type RuntimeDriver, type Sandbox } from '../runtime/driver.js';
+import { isRuntimeError } from '../runtime/errors.js';
 import { BackOff, type BackOffPolicy, CRASH_LOOP_BACKOFF, IMAGE_PULL_BACKOFF } from './backoff.js';
 import type { ContainerRecord } from './container-record.js';
 import { type PodRef, podDataDir } from './container-spec.js';
@@ -21,6 +22,22 @@ export interface PodManagerOptions {
   imageBackOff?: BackOffPolicy;
   /** For resourceFieldRef of unset limits; default: this host's CPUs and memory. */
   nodeAllocatable?: { cpuMilli: number; memoryBytes: number };
+  /** Service environment variables of a namespace (from the fleet's Service table). */
+  serviceEnv?: (namespace: string) => Record<string, string>;
+}
+
+/** A failing listener must not break a pod worker (its timers and queue keep going). */
+function notify<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch {
+    // the listener's own problem
+  }
+}
+
+/** Runtime failures surface as Kubernetes Status errors (500 unless already an ApiError). */
+function asApiError(err: unknown) {
+  return isApiError(err) ? err : internalError(err instanceof Error ? err.message : String(err));
 }
 
 /** Kubelet kill grace for runtime pods it has no spec for (`minimumGracePeriodInSeconds`). */
@@ -43,7 +60,7 @@ export function createPodManager(options: PodManagerOptions): PodManager {
   let stopped = false;
 
   const emitRemoved = (ref: PodRef) => {
-    for (const l of removedListeners) l({ namespace: ref.namespace, name: ref.name, uid: ref.uid });
+    for (const l of removedListeners) notify(l, { namespace: ref.namespace, name: ref.name, uid: ref.uid });
   };
 
   const ctx: WorkerContext = {
@@ -55,6 +72,7 @@ export function createPodManager(options: PodManagerOptions): PodManager {
     crashBackOff: new BackOff(options.crashBackOff ?? CRASH_LOOP_BACKOFF, now),
     imageBackOff: new BackOff(options.imageBackOff ?? IMAGE_PULL_BACKOFF, now),
     nodeAllocatable: options.nodeAllocatable ?? { cpuMilli: os.cpus().length * 1000, memoryBytes: os.totalmem() },
+    serviceEnv: options.serviceEnv,
     publish(worker, status) {
       const update: PodStatusUpdate = {
         ...worker.ref,
@@ -63,7 +81,7 @@ export function createPodManager(options: PodManagerOptions): PodManager {
         observedAt: new Date(now()).toISOString(),
       };
       latest.set(worker.ref.uid, update);
-      for (const l of statusListeners) l(update);
+      for (const l of statusListeners) notify(l, update);
     },
     removed(ref) {
       workers.delete(ref.uid);
@@ -72,7 +90,7 @@ export function createPodManager(options: PodManagerOptions): PodManager {
       emitRemoved(ref);
     },
     event(e) {
-      for (const l of eventListeners) l(e);
+      for (const l of eventListeners) notify(l, e);
     },
   };
 
@@ -218,14 +236,27 @@ export function createPodManager(options: PodManagerOptions): PodManager {
         const reason = rec.waiting?.reason ?? 'ContainerCreating';
         throw badRequest(`container "${rec.name}" in pod "${pod.name}" is waiting to start: ${reason}`);
       }
-      await driver.logs(instance.id, logOptions, (chunk) => onChunk(chunk), signal);
+      try {
+        await driver.logs(instance.id, logOptions, (chunk) => onChunk(chunk), signal);
+      } catch (err) {
+        if (!isRuntimeError(err, 'NotFound')) throw asApiError(err);
+        if (previous) throw badRequest(`previous terminated container "${rec.name}" in pod "${pod.name}" not found`);
+        throw badRequest(`container "${rec.name}" in pod "${pod.name}" is not available`);
+      }
     },
 
     async exec(pod, container, command) {
       const w = findWorker(pod);
       const rec = findRecord(w, container);
       if (!rec.running) throw badRequest(`container not found ("${rec.name}")`);
-      return driver.exec(rec.current!.id, command);
+      try {
+        return await driver.exec(rec.current!.id, command);
+      } catch (err) {
+        if (isRuntimeError(err, 'NotFound') || isRuntimeError(err, 'NotRunning')) {
+          throw badRequest(`container not found ("${rec.name}")`);
+        }
+        throw asApiError(err);
+      }
     },
 
     async stats() {
@@ -233,7 +264,10 @@ export function createPodManager(options: PodManagerOptions): PodManager {
         w.records().flatMap((rec) => (rec.running ? [{ w, rec, id: rec.current!.id }] : [])),
       );
       if (running.length === 0) return [];
-      const byId = new Map((await driver.stats(running.map((r) => r.id))).map((s) => [s.containerId, s]));
+      const stats = await driver.stats(running.map((r) => r.id)).catch((err) => {
+        throw asApiError(err);
+      });
+      const byId = new Map(stats.map((s) => [s.containerId, s]));
       const pods = new Map<
         string,
         { namespace: string; name: string; containers: Awaited<ReturnType<PodManager['stats']>>[number]['containers'] }

@@ -36,6 +36,8 @@ export interface WorkerContext {
   crashBackOff: BackOff;
   imageBackOff: BackOff;
   nodeAllocatable: { cpuMilli: number; memoryBytes: number };
+  /** Service environment variables for a namespace, at container creation time. */
+  serviceEnv?(namespace: string): Record<string, string>;
   publish(worker: PodWorker, status: PodStatus): void;
   removed(ref: PodRef): void;
   event(event: PodEvent): void;
@@ -364,6 +366,7 @@ export class PodWorker {
           podIP: this.sandbox?.ip,
           hostIP: this.ctx.hostIP,
           nodeAllocatable: this.ctx.nodeAllocatable,
+          serviceEnv: this.ctx.serviceEnv?.(this.pod.metadata.namespace ?? 'default'),
         },
         stopTimeoutSeconds: this.podGrace(),
       });
