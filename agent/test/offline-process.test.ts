@@ -65,6 +65,13 @@ function runningContainers(podName: string): Map<string, string> {
   );
 }
 
+function peapod(args: string[]): string {
+  return execFileSync(process.execPath, [PEAPOD, ...args], {
+    env: { ...process.env, KUBECONFIG: hub.kubeconfigPath },
+    encoding: 'utf8',
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -228,7 +235,9 @@ afterAll(async () => {
   if (agent?.pid && agent.exitCode === null && agent.signalCode === null) {
     const exited = new Promise((r) => agent!.once('exit', r));
     process.kill(agent.pid, 'SIGTERM');
+    const killer = setTimeout(() => process.kill(agent!.pid!, 'SIGKILL'), 15_000);
     await exited;
+    clearTimeout(killer);
   }
   await relay?.close();
   await hub?.cleanup();
@@ -326,6 +335,13 @@ describe('offline autonomy with real processes', () => {
     const history = JSON.parse((await nodeObj()).metadata.annotations['peapod.io/offline-history']);
     expect(history.at(-1)).toMatchObject({ cause: 'connection-lost' });
     expect(history.at(-1).online).toBeDefined();
+    // What an operator sees: when the node was last seen, and its outages.
+    const wide = peapod(['get', 'nodes', '-o', 'wide']);
+    expect(wide.split('\n')[0]).toMatch(/ LAST-SEEN$/);
+    expect(wide).toMatch(new RegExp(`^${NODE} +Ready .* \\d+s$`, 'm'));
+    const described = peapod(['describe', 'node', NODE]);
+    expect(described).toContain('peapod.io/offline-history');
+    expect(described).toContain(`"offline":"${history.at(-1).offline}","cause":"connection-lost"`);
   }, 240_000);
 
   it('brings cached pods back after kill -9 and a device reboot while the hub is down', async () => {
