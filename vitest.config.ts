@@ -14,7 +14,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['*/test/**/*.test.ts'],
+    include: ['*/test/**/*.test.ts', 'test-e2e/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Tests that start real hubs, agents and podman containers share one machine: keep files serial
