@@ -53,7 +53,8 @@ export function tableCells(table: Table, o: TablePrintOptions): { header: string
   const cols = (table.columnDefinitions ?? []).map((c, i) => ({ c, i })).filter(({ c }) => o.wide || !c.priority);
   const header = cols.map(({ c }) => c.name.toUpperCase());
   if (o.withNamespace) header.unshift('NAMESPACE');
-  for (const l of o.labelColumns ?? []) header.push(l.toUpperCase());
+  // kubectl heads a label column with the key's last path segment (`peapod.io/profile` → PROFILE).
+  for (const l of o.labelColumns ?? []) header.push(l.split('/').pop()!.toUpperCase());
   if (o.showLabels) header.push('LABELS');
   const rows = (table.rows ?? []).map((r) => {
     const cells = cols.map(({ c, i }) => {
