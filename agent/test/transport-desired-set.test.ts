@@ -2,10 +2,11 @@ import type { DesiredIndex, DesiredPod, Pod } from '@peapod/core';
 import { describe, expect, it } from 'vitest';
 import { DesiredSetAssembler } from '../src/transport/desired-set.js';
 
-const pod = (uid: string, hash: string): DesiredPod => ({
+const pod = (uid: string, hash: string, revision = '1'): DesiredPod => ({
   v: 1,
   uid,
   hash,
+  revision,
   pod: {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -13,10 +14,11 @@ const pod = (uid: string, hash: string): DesiredPod => ({
     spec: { containers: [{ name: 'c', image: `img:${hash}` }] },
   } as Pod,
 });
-const index = (...entries: [string, string][]): DesiredIndex => ({
+const index = (...entries: [string, string][]): DesiredIndex => indexAt('1', ...entries);
+const indexAt = (revision: string, ...entries: [string, string][]): DesiredIndex => ({
   v: 1,
   node: 'n',
-  revision: '1',
+  revision,
   pods: entries.map(([uid, hash]) => ({ uid, hash, namespace: 'default', name: `p-${uid}` })),
 });
 const uids = (set: Pod[] | undefined) => set?.map((p) => p.metadata.uid);
@@ -57,5 +59,26 @@ describe('DesiredSetAssembler', () => {
     a.applyIndex(index(['1', 'h1']));
     expect(a.applyPod('1', pod('9', 'h1'))).toBeUndefined();
     expect(a.synced).toBe(false);
+  });
+
+  it('never goes back to an older index or pod version (replayed session messages)', () => {
+    const a = new DesiredSetAssembler();
+    a.applyPod('1', pod('1', 'h1b', '7'));
+    expect(uids(a.applyIndex(indexAt('7', ['1', 'h1b'])))).toEqual(['1']);
+    expect(a.applyPod('1', pod('1', 'h1', '3'))).toBeUndefined();
+    expect(a.applyIndex(indexAt('3', ['1', 'h1'], ['2', 'h2']))).toBeUndefined();
+    a.applyPod('3', pod('3', 'h3', '9'));
+    expect(uids(a.applyIndex(indexAt('9', ['1', 'h1b'], ['3', 'h3'])))).toEqual(['1', '3']);
+  });
+
+  it('emits nothing while held and the current set on release', () => {
+    const a = new DesiredSetAssembler();
+    a.hold();
+    a.applyPod('1', pod('1', 'h1'));
+    expect(a.applyIndex(indexAt('2', ['1', 'h1']))).toBeUndefined(); // a replayed intermediate state
+    a.applyPod('2', pod('2', 'h2', '5'));
+    expect(a.applyIndex(indexAt('5', ['2', 'h2']))).toBeUndefined();
+    expect(uids(a.release())).toEqual(['2']);
+    expect(a.release()).toBeUndefined();
   });
 });

@@ -287,7 +287,6 @@ function fail(what: string): never {
   throw new ProtocolError(what);
 }
 
-/** Parses JSON with the size limit; the result is an object or ProtocolError is thrown. */
 /**
  * Compares two store resourceVersions: numeric ones (Peapod's SQLite counter) by value; anything
  * else is treated as incomparable (0), so it is never mistaken for older.
@@ -299,6 +298,7 @@ export function compareRevisions(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** Parses JSON with the size limit; the result is an object or ProtocolError is thrown. */
 export function decodeJson(payload: Buffer | string, limit = MAX_PAYLOAD_BYTES): Json {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   if (size > limit) fail(`payload of ${size} bytes exceeds the limit of ${limit}`);

@@ -41,6 +41,7 @@ pattern read peapod/v1/%u/desired/#
 pattern read peapod/v1/%u/requests
 pattern write peapod/v1/%u/status/#
 pattern write peapod/v1/%u/responses/#
+pattern read peapod/v1/fleet/#
 `;
 
 function freePort(): Promise<number> {

@@ -91,6 +91,9 @@ describe('topic authorization', () => {
     expect(maySubscribe(a, topics.desiredAll('b'))).toBe(false);
     expect(maySubscribe(a, 'peapod/v1/+/desired/#')).toBe(false);
     expect(maySubscribe(a, topics.podStatus('a'))).toBe(false);
+    expect(maySubscribe(a, 'peapod/v1/fleet/services')).toBe(true);
+    expect(maySubscribe(a, 'peapod/v1/fleet/#')).toBe(false);
+    expect(mayPublish(a, 'peapod/v1/fleet/services')).toBe(false);
     expect(mayPublish(a, topics.podStatus('a'))).toBe(true);
     expect(mayPublish(a, topics.response('a', 'r1'))).toBe(true);
     expect(mayPublish(a, `${topics.nodeRoot('a')}/responses/r1/extra`)).toBe(false);

@@ -1,4 +1,7 @@
-import { isSafeId, topics } from '@peapod/core';
+import { isSafeId, TOPIC_ROOT, topics } from '@peapod/core';
+
+/** Fleet-wide topics every node may read (the Service table, docs/services.md). */
+const FLEET_READABLE = `${TOPIC_ROOT}/fleet/`;
 
 /**
  * Who a broker connection is, and what it may publish and subscribe to. The embedded broker's

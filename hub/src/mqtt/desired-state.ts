@@ -119,7 +119,13 @@ export class DesiredStatePublisher {
     const hash = desiredHash(desired);
     if (state.pods.get(uid)?.hash === hash) return;
     state.pods.set(uid, { uid, namespace: pod.metadata.namespace!, name: pod.metadata.name!, hash });
-    const message: DesiredPod = { v: PROTOCOL_VERSION, uid, hash, pod: desired };
+    const message: DesiredPod = {
+      v: PROTOCOL_VERSION,
+      uid,
+      hash,
+      revision: pod.metadata.resourceVersion ?? '0',
+      pod: desired,
+    };
     state.pending.set(uid, encode(message));
     this.markDirty(nodeName);
   }
