@@ -90,3 +90,38 @@ describe('LocalStore', () => {
     s.close();
   });
 });
+
+describe('LocalStore across agent processes', () => {
+  it('orders changes by process then sequence and acknowledges per process', () => {
+    const dir = tmp();
+    const s = LocalStore.open({ dataDir: dir, statusFlushIntervalMs: 3_600_000 });
+    s.queueStatus(status('x', 40, 'Pending'), 'old');
+    s.queueStatus(status('y', 41, 'Running'), 'old');
+    s.queueStatus(status('x', 2, 'Running'), 'new'); // another process: replaces despite the lower sequence
+    expect(s.pendingEntries().map((e) => [e.instance, e.update.name, e.update.sequence])).toEqual([
+      ['old', 'y', 41],
+      ['new', 'x', 2],
+    ]);
+    s.acknowledge('uid-y', 41, 'new'); // not the process that queued it
+    expect(s.pendingStatuses().map((u) => u.name)).toEqual(['y', 'x']);
+    s.acknowledge('uid-y', 41, 'old');
+    s.discard('uid-x');
+    expect(s.pendingStatuses()).toEqual([]);
+    s.flush();
+    expect(s.stats().writes).toBe(0); // nothing was ever on disk and nothing is now: no write
+    s.close();
+  });
+
+  it('remembers that the hub sent a set, even an empty one', () => {
+    const dir = tmp();
+    const s = LocalStore.open({ dataDir: dir });
+    expect(s.hasDesired()).toBe(false);
+    expect(s.setDesiredPods([])).toBe(true);
+    expect(s.setDesiredPods([])).toBe(false);
+    s.close();
+    const again = LocalStore.open({ dataDir: dir });
+    expect(again.hasDesired()).toBe(true);
+    expect(again.desiredPods()).toEqual([]);
+    again.close();
+  });
+});
