@@ -503,6 +503,31 @@ describe('error shapes', () => {
     expect(name.body.message).toBe('the name of the object (other-name) does not match the name on the URL (dup-1)');
   });
 
+  it('fieldValidation: unknown top-level and metadata fields warn by default and fail with Strict', async () => {
+    const typo = { ...podManifest('typo-1'), metadata: { name: 'typo-1', lables: { a: 'b' } }, extra: 1 };
+    const strict = await api(hub, 'POST', `${PODS}?fieldValidation=Strict`, { body: typo });
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe(
+      'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "extra", unknown field "metadata.lables"',
+    );
+    const warned = await api(hub, 'POST', PODS, { body: typo });
+    expect(warned.status).toBe(201);
+    expect(warned.headers.warning).toBe(
+      '299 - "unknown field \\"extra\\"", 299 - "unknown field \\"metadata.lables\\""',
+    );
+    const patched = await api(hub, 'PATCH', `${PODS}/typo-1?fieldValidation=Strict`, {
+      body: { metadata: { anotations: { x: 'y' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.body.message).toContain('unknown field "metadata.anotations"');
+    const ignored = await api(hub, 'POST', `${PODS}?fieldValidation=Ignore`, {
+      body: { ...typo, metadata: { name: 'typo-2' } },
+    });
+    expect([ignored.status, ignored.headers.warning]).toEqual([201, undefined]);
+    expect((await api(hub, 'POST', `${PODS}?fieldValidation=Loose`, { body: podManifest('typo-3') })).status).toBe(400);
+  });
+
   it('413 for bodies over 3 MiB', async () => {
     const big = podManifest('big-1');
     // @ts-expect-error annotations on a loosely typed manifest

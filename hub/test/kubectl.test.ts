@@ -160,6 +160,19 @@ ${env}
     expect(duplicate.stderr).toContain('deployments.apps "web" already exists');
   });
 
+  it('apply rejects unknown fields the way kubectl expects (Strict by default)', async () => {
+    const path = manifest(
+      'typo.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: typo\n  lables: {a: b}\nspec:\n  containers:\n  - name: app\n    image: localhost/edge-test/busybox:1\n',
+    );
+    const strict = await kubectl(['apply', '-f', path]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('strict decoding error: unknown field "metadata.lables"');
+    const warned = await kubectl(['apply', '--validate=warn', '-f', path]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain('Warning: unknown field "metadata.lables"');
+  });
+
   it('label, then delete', async () => {
     const path = manifest(
       'pod.yaml',

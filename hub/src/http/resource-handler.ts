@@ -11,6 +11,7 @@ import {
 } from '@peapod/core';
 import type { DeleteOptions } from '../api/service-types.js';
 import { decodeDocument, decodeObject, readBody } from './body.js';
+import { checkFields, parseFieldValidation } from './field-validation.js';
 import { checkBodyAgainstUrl } from './object-checks.js';
 import { applyPatch, type PatchType, patchTypeOf, SUPPORTED_PATCH_TYPES } from './patch/apply-patch.js';
 import { isObject } from './patch/json-value.js';
@@ -81,9 +82,11 @@ export async function handleCollection(ctx: RequestContext, target: ResourceTarg
     case 'POST': {
       requireVerb(type, 'create');
       if (type.namespaced && namespace === undefined) throw methodNotAllowed();
+      const policy = parseFieldValidation(ctx.query.get('fieldValidation'));
       const object = checkBodyAgainstUrl(type, decodeObject(await readBody(ctx.req), ctx.req.headers['content-type']), {
         namespace,
       });
+      checkFields(ctx.res, type, object, policy);
       const created = ctx.hub.service.create(type, namespace, object, writeOptions(ctx.query));
       return respondObject(ctx, type, 201, created);
     }
@@ -121,10 +124,12 @@ export async function handleObject(ctx: RequestContext, target: ResourceTarget):
       return respondObject(ctx, type, 200, service.get(type, namespace, name));
     case 'PUT': {
       requireVerb(type, 'update');
+      const policy = parseFieldValidation(ctx.query.get('fieldValidation'));
       const object = checkBodyAgainstUrl(type, decodeObject(await readBody(ctx.req), ctx.req.headers['content-type']), {
         namespace,
         name,
       });
+      checkFields(ctx.res, type, object, policy);
       return respondObject(ctx, type, 200, service.update(type, namespace, object, writeOptions(ctx.query)));
     }
     case 'PATCH': {
@@ -213,6 +218,7 @@ export function mutateWithPreconditions(run: () => KubeObject): KubeObject {
 async function patchObject(ctx: RequestContext, target: ResourceTarget): Promise<{ code: number; object: KubeObject }> {
   const { type } = target;
   const { namespace, name } = objectKey(target);
+  const policy = parseFieldValidation(ctx.query.get('fieldValidation'));
   const { patchType, patch } = await readPatch(ctx);
   const options = writeOptions(ctx.query);
   const status = target.subresource === 'status';
@@ -229,14 +235,25 @@ async function patchObject(ctx: RequestContext, target: ResourceTarget): Promise
     if (!exists) {
       if (!isObject(patch)) throw badRequest('an apply patch must be an object');
       const object = checkBodyAgainstUrl(type, patch as unknown as KubeObject, { namespace, name });
+      checkFields(ctx.res, type, object, policy);
       return { code: 201, object: ctx.hub.service.create(type, namespace, object, options) };
     }
   }
   const object = mutateWithPreconditions(() =>
-    ctx.hub.service.mutate(type, namespace, name, (current) => patchedObject(type, current, patchType, patch), {
-      ...options,
-      status,
-    }),
+    ctx.hub.service.mutate(
+      type,
+      namespace,
+      name,
+      (current) => {
+        const patched = patchedObject(type, current, patchType, patch);
+        checkFields(ctx.res, type, patched, policy);
+        return patched;
+      },
+      {
+        ...options,
+        status,
+      },
+    ),
   );
   return { code: 200, object };
 }
