@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import si from 'systeminformation';
 import { type AgentHandle, type AgentLogger, startAgent } from '../agent.js';
 import { SimulatedDriver } from './simulated-driver.js';
 
@@ -40,11 +41,32 @@ export interface HollowFleet {
 
 const quiet: AgentLogger = { info() {}, warn() {}, error() {} };
 
+/**
+ * Hollow nodes all live on this one host, so its static facts (OS, board, CPU model, interfaces)
+ * are probed once per process instead of forking the same probes for every node; live readings
+ * (load, memory, disk) stay per call.
+ */
+let probesShared = false;
+function shareStaticDeviceProbes(): void {
+  if (probesShared) return;
+  probesShared = true;
+  const probes = si as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of ['osInfo', 'system', 'cpu', 'networkInterfaces']) {
+    const probe = probes[name];
+    let cached: Promise<unknown> | undefined;
+    probes[name] = (...args) => {
+      cached ??= probe.apply(si, args);
+      return cached;
+    };
+  }
+}
+
 export function hollowNodeName(prefix: string, index: number): string {
   return `${prefix}-${String(index).padStart(4, '0')}`;
 }
 
 export async function startHollowFleet(options: HollowFleetOptions): Promise<HollowFleet> {
+  shareStaticDeviceProbes();
   const names = Array.from({ length: options.count }, (_, i) => hollowNodeName(options.namePrefix, i));
   const agents = new Map<string, AgentHandle>();
   const stopped = new Set<string>();
@@ -53,6 +75,7 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
     const dataDir = join(options.dataRoot, name);
     await mkdir(dataDir, { recursive: true });
     const handle = await startAgent({
+      services: false,
       hub: options.hub,
       token: options.token,
       nodeName: name,

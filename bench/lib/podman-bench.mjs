@@ -1,0 +1,214 @@
+// Real podman, side by side: a pod by hand (`podman pod create` + `podman run`) versus
+// `peapod apply` → Running through a real hub and agent; agent RSS; agent cold start with the hub
+// down (offline cache); CLI cold start. Every container carries a label of this run and is removed.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { measureCliColdStart } from '../cli-cold-start.mjs';
+import { createApi, readyStatus } from './api.mjs';
+import { CONTAINERS_CONF, killChild, PEAPOD, rssBytes, startHub, stopChild, tempDir } from './processes.mjs';
+import { sleep, until } from './stats.mjs';
+
+const run = promisify(execFile);
+const IMAGE = 'localhost/edge-test/httpd:1';
+const podmanEnv = { ...process.env, CONTAINERS_CONF };
+
+const podman = async (args) => (await run('podman', args, { env: podmanEnv })).stdout.trim();
+
+async function removePodsLabelled(label) {
+  const ids = (await podman(['pod', 'ps', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (ids.length) await podman(['pod', 'rm', '-f', '-t', '0', ...ids]).catch(() => undefined);
+  const cids = (await podman(['ps', '-aq', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (cids.length) await podman(['rm', '-f', '-t', '0', ...cids]).catch(() => undefined);
+}
+
+async function bareRuntime(runId, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const name = `peapod-bench-bare-${runId}-${i}`;
+    const t0 = performance.now();
+    await podman(['pod', 'create', '--name', name, '--label', `peapod-bench=${runId}`]);
+    await podman([
+      'run',
+      '-d',
+      '--pull=never',
+      '--pod',
+      name,
+      '--name',
+      `${name}-app`,
+      '--label',
+      `peapod-bench=${runId}`,
+      IMAGE,
+    ]);
+    times.push(performance.now() - t0);
+    await podman(['pod', 'rm', '-f', '-t', '0', name]);
+  }
+  return times;
+}
+
+function startAgentProcess({ hub, nodeName, dataDir }) {
+  const child = spawn(
+    process.execPath,
+    [
+      PEAPOD,
+      'agent',
+      '--hub',
+      `mqtts://127.0.0.1:${hub.mqttPort}`,
+      '--token',
+      hub.joinToken,
+      '--name',
+      nodeName,
+      '--data-dir',
+      dataDir,
+      '--profile',
+      'generic-amd64',
+      '--containers-conf',
+      CONTAINERS_CONF,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    err = (err + d).slice(-5000);
+  });
+  child.stderrTail = () => err;
+  return child;
+}
+
+function podYaml(name, nodeName) {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  nodeSelector:
+    kubernetes.io/hostname: ${nodeName}
+  containers:
+  - name: app
+    image: ${IMAGE}
+    imagePullPolicy: Never
+`;
+}
+
+export async function runPodmanBench({ runs, log }) {
+  const r = {};
+  const runId = randomBytes(3).toString('hex');
+  const nodeName = `bench-real-${runId}`;
+  const nodeLabel = `io.peapod.node=${nodeName}`;
+  const work = tempDir('peapod-bench-real-');
+  let hub;
+  let agent;
+  let api;
+  let watchHandle;
+  try {
+    log('podman: bare pod create + run');
+    r.bare = await bareRuntime(runId, runs);
+
+    hub = await startHub();
+    api = createApi(hub);
+    agent = startAgentProcess({ hub, nodeName, dataDir: join(work, 'agent') });
+    await until(
+      async () => readyStatus((await api.call('GET', `/api/v1/nodes/${nodeName}`)).body) === 'True',
+      90_000,
+      'the real agent Ready',
+      500,
+    );
+    await sleep(10_000);
+    r.agentRssIdle = rssBytes(agent.pid);
+
+    const running = new Map();
+    const rv = (await api.ok('GET', '/api/v1/pods?limit=1')).body.metadata.resourceVersion;
+    watchHandle = api.watch('/api/v1/namespaces/default/pods', rv, (type, pod) => {
+      const name = pod.metadata.name;
+      if (type === 'DELETED') running.set(name, 'gone');
+      else if (pod.status?.phase === 'Running' && !running.has(name)) running.set(name, performance.now());
+    });
+    log('podman: peapod apply → Running');
+    r.peapod = [];
+    for (let i = 0; i < runs; i++) {
+      const name = `bench-apply-${i}`;
+      const file = join(work, `${name}.yaml`);
+      writeFileSync(file, podYaml(name, nodeName));
+      const t0 = performance.now();
+      await run(process.execPath, [PEAPOD, 'apply', '-f', file], {
+        env: { ...process.env, KUBECONFIG: hub.kubeconfig },
+      });
+      const at = await until(
+        () => typeof running.get(name) === 'number' && running.get(name),
+        60_000,
+        `${name} Running`,
+        20,
+      );
+      r.peapod.push(at - t0);
+      await api.ok('DELETE', `/api/v1/namespaces/default/pods/${name}?gracePeriodSeconds=1`);
+      await until(() => running.get(name) === 'gone', 60_000, `${name} deleted`, 100);
+    }
+
+    log('podman: 10 pods on the real agent');
+    await api.ok('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'bench-ten' },
+      spec: {
+        replicas: 10,
+        selector: { matchLabels: { app: 'bench-ten' } },
+        template: {
+          metadata: { labels: { app: 'bench-ten' } },
+          spec: {
+            nodeSelector: { 'kubernetes.io/hostname': nodeName },
+            containers: [{ name: 'app', image: IMAGE, imagePullPolicy: 'Never' }],
+          },
+        },
+      },
+    });
+    await until(
+      async () =>
+        (await api.ok('GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dbench-ten')).body.items.filter(
+          (p) => p.status?.phase === 'Running',
+        ).length === 10,
+      180_000,
+      '10 pods Running',
+      1000,
+    );
+    await sleep(10_000);
+    r.agentRssTenPods = rssBytes(agent.pid);
+
+    log('cli: cold start');
+    r.cli = measureCliColdStart({ runs: Math.max(3, runs), kubeconfig: hub.kubeconfig });
+
+    log('podman: agent cold start with the hub down');
+    watchHandle.close();
+    watchHandle = undefined;
+    await killChild(hub.child);
+    await stopChild(agent);
+    const appFilter = ['--filter', `label=${nodeLabel}`, '--filter', 'label=io.peapod.container.kind=app'];
+    // A device reboot: every container of the node stops.
+    const podIds = (await podman(['pod', 'ps', '-q', '--filter', `label=${nodeLabel}`])).split('\n').filter(Boolean);
+    if (podIds.length) await podman(['pod', 'stop', '-t', '0', ...podIds]);
+    const t0 = performance.now();
+    agent = startAgentProcess({ hub, nodeName, dataDir: join(work, 'agent') });
+    try {
+      await until(
+        async () =>
+          (await podman(['ps', '-q', ...appFilter, '--filter', 'status=running'])).split('\n').filter(Boolean).length >=
+          10,
+        90_000,
+        '10 containers running again with the hub down',
+        100,
+      );
+      r.offlineColdStartMs = performance.now() - t0;
+    } catch (error) {
+      r.offlineColdStartError = `${error.message}; agent log: ${agent.stderrTail().slice(-300)}`;
+    }
+    return r;
+  } finally {
+    watchHandle?.close();
+    api?.close();
+    await stopChild(agent);
+    await hub?.cleanup();
+    await removePodsLabelled(nodeLabel).catch(() => undefined);
+    await removePodsLabelled(`peapod-bench=${runId}`).catch(() => undefined);
+  }
+}
