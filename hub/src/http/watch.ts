@@ -2,7 +2,7 @@ import { apiVersionOf, badRequest, isApiError, type KubeObject, type ResourceTyp
 import type { ListOptions, WatchEvent } from '../store/types.js';
 import { boolParam, intParam } from './query.js';
 import type { RequestContext } from './request-context.js';
-import { sendError } from './respond.js';
+import { sendError, toApiError } from './respond.js';
 import { buildTable, parseIncludeObject, wantsTable } from './table.js';
 
 /**
@@ -58,8 +58,18 @@ export async function serveWatch(ctx: RequestContext, type: ResourceType, listOp
     if (res.writableLength > MAX_BUFFERED_BYTES) finish();
   };
   const onEvent = (event: WatchEvent): void => {
-    if (live) write(render(event));
-    else pending.push(event);
+    if (!live) {
+      pending.push(event);
+      return;
+    }
+    // Never let one watcher's failure reach the store's fan-out: end this watch with an ERROR.
+    try {
+      write(render(event));
+    } catch (e) {
+      hub.log.error('watch event could not be sent', { error: e });
+      write(`${JSON.stringify({ type: 'ERROR', object: toApiError(e).status })}\n`);
+      finish();
+    }
   };
   try {
     if (sendInitial) {
