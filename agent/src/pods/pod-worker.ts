@@ -457,7 +457,12 @@ export class PodWorker {
     const key = `${this.ref.uid}/${rec.name}/image`;
     const present = await this.ctx.driver.imageExists(image).catch(() => false);
     const action = imageAction(rec.spec, present);
-    if (action === 'use') return true;
+    if (action === 'use') {
+      this.ctx.event(
+        this.podEvent('Normal', 'Pulled', `Container image "${image}" already present on machine`, rec.name),
+      );
+      return true;
+    }
     if (action === 'never') {
       rec.waiting = {
         reason: 'ErrImageNeverPull',
