@@ -276,6 +276,37 @@ describe('peapod against a real hub, compared with kubectl', () => {
     await peapod(['delete', 'pod', 'w1', '--wait=false']);
   });
 
+  it('watches with the same rows and alignment as kubectl get -w', async () => {
+    const { spawn } = await import('node:child_process');
+    const { PEAPOD } = await import('./helpers.js');
+    const env = { ...process.env, KUBECONFIG: hub.kubeconfigPath };
+    const start = (cmd: string, args: string[]) => {
+      const child = spawn(cmd, args, { env });
+      let out = '';
+      const row = new Promise<void>((resolve) => {
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          if (/^w2 /m.test(out)) resolve();
+        });
+      });
+      // The first list is printed (table on stdout, or "No resources found" on stderr) before watching.
+      const header = new Promise<void>((resolve) => {
+        child.stdout.once('data', () => resolve());
+        child.stderr.once('data', () => resolve());
+      });
+      return { child, row, header, out: () => out };
+    };
+    const a = start(process.execPath, [PEAPOD, 'get', 'pods', '-w']);
+    const b = start('kubectl', ['get', 'pods', '-w', `--cache-dir=${join(tmp, 'kube-cache')}`]);
+    await Promise.all([a.header, b.header]);
+    expect((await peapod(['run', 'w2', '--image=localhost/edge-test/busybox:1'])).code).toBe(0);
+    await Promise.all([a.row, b.row]);
+    process.kill(a.child.pid!, 'SIGTERM');
+    process.kill(b.child.pid!, 'SIGTERM');
+    expect(maskAges(a.out())).toBe(maskAges(b.out()));
+    await peapod(['delete', 'pod', 'w2', '--wait=false']);
+  });
+
   it('reports an unreachable hub like kubectl', async () => {
     const [a, b] = await Promise.all([
       peapod(['get', 'pods', '--server=https://127.0.0.1:1']),

@@ -168,7 +168,7 @@ export function describeDeployment(d: Obj, rsList: Obj[], events: EventLike[]): 
   );
   const want = withoutHash(spec.template);
   const newRs = owned.filter((rs) => withoutHash(rs.spec?.template) === want);
-  const oldRs = owned.filter((rs) => !newRs.includes(rs) && (rs.spec?.replicas ?? 0) > 0);
+  const oldRs = owned.filter((rs) => !newRs.includes(rs));
   if (owned.length) {
     w.write(0, `OldReplicaSets:\t${rsSummary(oldRs)}\n`);
     w.write(0, `NewReplicaSet:\t${rsSummary(newRs)}\n`);

@@ -89,8 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const o of list.items ?? []) items.push({ t, ns: o.metadata?.namespace ?? ns, name: o.metadata!.name! });
     }
     if (items.length === 0) {
-      const t = groups[0]?.t;
-      process.stderr.write(t?.namespaced && !allNs ? `No resources found\n` : 'No resources found\n');
+      process.stderr.write('No resources found\n');
       return 0;
     }
   }
@@ -107,8 +106,6 @@ export async function run(argv: string[]): Promise<number> {
     if (grace !== undefined) body.gracePeriodSeconds = grace;
     try {
       const res = await client.request<KubeObj>('DELETE', resourcePath(item.t, item.ns, item.name), { body });
-      const what = item.t.group ? `${item.t.plural}.${item.t.group}` : item.t.plural;
-      void what;
       const label = kindPrefix(item.t);
       process.stdout.write(`${label} "${item.name}" ${force && grace === 0 ? 'force deleted' : 'deleted'}\n`);
       const uid = res && res.kind !== 'Status' ? (res.metadata as { uid?: string } | undefined)?.uid : undefined;

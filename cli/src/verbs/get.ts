@@ -161,6 +161,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!printedAny && !names.length && tableOut) process.stderr.write(`${noResourcesMessage(t, ns)}\n`);
     const printer = printerFor(t);
     let defs: Table['columnDefinitions'];
+    let skippedInitial = false;
     const fs = names.length ? `metadata.name=${names[0]}` : fieldSelector;
     await client.watch(
       resourcePath(t, ns),
@@ -172,7 +173,11 @@ export async function run(argv: string[]): Promise<number> {
       async (_type, object) => {
         if (tableOut && isTable(object)) {
           defs = object.columnDefinitions?.length ? object.columnDefinitions : defs;
-          if (names.length && _type === 'ADDED' && printedAny) return undefined;
+          // A named watch starts at resourceVersion 0: its first ADDED repeats the row already printed.
+          if (names.length && _type === 'ADDED' && printedAny && !skippedInitial) {
+            skippedInitial = true;
+            return undefined;
+          }
           process.stdout.write(printer.print({ ...object, columnDefinitions: defs }));
         } else if (tableOut) {
           // The server sent plain objects: NAME and AGE only, like kubectl against a server without Tables.
