@@ -163,6 +163,28 @@ describe('env resolution', () => {
     expect(() => resolveEnv(c, ctx)).toThrow(ContainerConfigError);
   });
 
+  it('adds service env unless enableServiceLinks is false; the container env wins', () => {
+    const c: Container = {
+      name: 'b',
+      image: 'i',
+      env: [
+        { name: 'WEB_SERVICE_PORT', value: '1' },
+        { name: 'U', value: '$(WEB_SERVICE_HOST)' },
+      ],
+    };
+    const serviceEnv = { WEB_SERVICE_HOST: '10.0.0.7', WEB_SERVICE_PORT: '80' };
+    expect(resolveEnv(c, { ...ctx, serviceEnv })).toEqual({
+      WEB_SERVICE_HOST: '10.0.0.7',
+      WEB_SERVICE_PORT: '1',
+      U: '10.0.0.7',
+    });
+    const noLinks = { ...ctx.pod, spec: { ...ctx.pod.spec, enableServiceLinks: false } };
+    expect(resolveEnv(c, { ...ctx, pod: noLinks, serviceEnv })).toEqual({
+      WEB_SERVICE_PORT: '1',
+      U: '$(WEB_SERVICE_HOST)',
+    });
+  });
+
   it('expands variables like Kubernetes', () => {
     expect(expandVariables('$(A)$(B) $$ $( $(A', { A: '1', B: '2' })).toBe('12 $ $( $(A');
   });
