@@ -144,7 +144,10 @@ export class AgentTransport {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic === topics.fleetServices) return this.onServiceTableMessage(payload);
+    if (topic === topics.fleetServices) {
+      this.onServiceTableMessage(payload);
+      return;
+    }
     const parsed = parseNodeTopic(topic);
     if (!parsed || parsed.node !== this.options.nodeName) return;
     try {
