@@ -285,7 +285,9 @@ describe('MQTT control plane (embedded broker)', () => {
     expect(secondPods.syncs.every((set) => !names(set).includes('gone'))).toBe(true);
   });
 
-  it('keeps desired state across a hub restart (credentials and pods come from the data dir)', async () => {
+  it('keeps desired state across a hub restart (credentials and pods come from the data dir)', {
+    timeout: 120_000,
+  }, async () => {
     const dir = tempDir('peapod-mqtt-hub-restart-');
     cleanups.push(dir.remove);
     let h = await startTestHub(dir.path);
@@ -310,7 +312,11 @@ describe('MQTT control plane (embedded broker)', () => {
     h = await startTestHub(dir.path, { mqttsPort: port });
     cleanups.push(() => h.stop());
     h.service.create(PODS, 'default', podObject('p2', 'edge-r'));
-    await eventually(() => names(pods.current).join() === 'p1,p2', 'p1,p2 after hub restart', 30_000);
+    await eventually(
+      () => names(pods.current).join() === 'p1,p2',
+      'p1,p2 after hub restart (agent back-off up to 30 s)',
+      60_000,
+    );
     await eventually(() => readyCondition(node(h, 'edge-r') ?? ({} as KubeObject))?.status === 'True', 'Ready');
   });
 
