@@ -178,4 +178,38 @@ describe('node loss and taints', { timeout: 240_000 }, () => {
     expect(untainted.stdout).toBe(`node/${x} untainted\n`);
     expect((await c.kubectl(['get', 'node', x, '-o', 'jsonpath={.spec.taints}'])).stdout).toBe('');
   });
+
+  it('survives a hub crash: agents reconnect, pods keep running untouched, the API keeps working', async () => {
+    const before = await listPods(c, 'app in (nl,keeper)');
+    expect(before.length).toBe(9);
+    expect(before.every(serving)).toBe(true);
+
+    await c.hub.kill9();
+    // The devices keep running their pods while the hub is gone.
+    const [sample] = before;
+    const running = await podman(['inspect', '--format', '{{.State.Running}}', sample.containerIDs[0].split('://')[1]]);
+    expect(running.stdout.trim()).toBe('true');
+
+    await c.hub.restart();
+    await until(
+      'every node Ready after the hub restart',
+      async () => {
+        for (const a of c.agents) if (readyStatus(await c.get(`/api/v1/nodes/${a.name}`)) !== 'True') return false;
+        return true;
+      },
+      60_000,
+    );
+    const after = await listPods(c, 'app in (nl,keeper)');
+    expect(after.every(serving)).toBe(true);
+    expect(new Map(after.map((p) => [p.name, `${p.node} ${p.containerIDs.join()}`]))).toEqual(
+      new Map(before.map((p) => [p.name, `${p.node} ${p.containerIDs.join()}`])),
+    );
+
+    // Controllers and agents act on new writes.
+    expect((await c.peapod(['scale', 'deployment', 'nl', '--replicas=3'])).stdout).toBe('deployment.apps/nl scaled\n');
+    await until('nl down to 3 pods', async () => {
+      const pods = await listPods(c, 'app=nl');
+      return pods.length === 3 && pods.every(serving);
+    });
+  });
 });

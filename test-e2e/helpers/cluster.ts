@@ -30,7 +30,16 @@ export interface AgentProcess {
 
 export interface Cluster {
   runId: string;
-  hub: ApiConnection & { pid: number; dataDir: string; kubeconfigPath: string; output(): string };
+  hub: ApiConnection & {
+    pid: number;
+    dataDir: string;
+    kubeconfigPath: string;
+    output(): string;
+    /** SIGKILL the hub process. */
+    kill9(): Promise<void>;
+    /** Start it again on the same data dir and ports. */
+    restart(): Promise<void>;
+  };
   agents: AgentProcess[];
   peapod(args: string[], stdin?: string): Promise<RunResult>;
   kubectl(args: string[], stdin?: string): Promise<RunResult>;
@@ -143,21 +152,33 @@ export async function startCluster(options: { agentCount: number; prefix?: strin
   const kubeconfig = join(hubDir, 'kubeconfig.yaml');
   const subnet = `127.${1 + (randomBytes(1)[0] % 250)}.${randomBytes(1)[0]}`;
   const mqttPort = await freePort();
-  const hub = launch([
-    'hub',
-    '--data-dir',
-    hubDir,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--mqtts-port',
-    String(mqttPort),
-    '--wss-port',
-    'off',
-    '--log-level',
-    'warn',
-  ]);
+  let apiPort = '0';
+  let hub: Managed | undefined;
+  /** Starts the hub; after the first start on the same API port, so the kubeconfig stays valid. */
+  const startHub = async () => {
+    const started = launch([
+      'hub',
+      '--data-dir',
+      hubDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      apiPort,
+      '--mqtts-port',
+      String(mqttPort),
+      '--wss-port',
+      'off',
+      '--log-level',
+      'warn',
+    ]);
+    hub = started;
+    cluster.hub.pid = started.child.pid!;
+    const [, url] = await waitForLine(started, /Peapod hub API server: (\S+)/, 'hub');
+    cluster.hub.url = url;
+    apiPort = new URL(url).port;
+    cluster.hub.token = readFileSync(join(hubDir, 'admin-token'), 'utf8').trim();
+    cluster.hub.caPem = readFileSync(join(hubDir, 'tls', 'ca.crt'), 'utf8');
+  };
   const agents: AgentProcess[] = [];
   const cluster: Cluster = {
     runId,
@@ -165,10 +186,14 @@ export async function startCluster(options: { agentCount: number; prefix?: strin
       url: '',
       token: '',
       caPem: '',
-      pid: hub.child.pid!,
+      pid: 0,
       dataDir: hubDir,
       kubeconfigPath: kubeconfig,
-      output: () => hub.log.text,
+      output: () => hub?.log.text ?? '',
+      kill9: async () => {
+        if (hub) await stopChild(hub.child, 'SIGKILL');
+      },
+      restart: startHub,
     },
     agents,
     peapod: (args, stdin) =>
@@ -187,16 +212,13 @@ export async function startCluster(options: { agentCount: number; prefix?: strin
     },
     async cleanup() {
       for (const a of agents) await a.stop();
-      await stopChild(hub.child);
+      if (hub) await stopChild(hub.child);
       for (const a of agents) await cleanupByLabel(a.name, 'io.peapod.node');
       rmSync(root, { recursive: true, force: true });
     },
   };
   try {
-    const [, url] = await waitForLine(hub, /Peapod hub API server: (\S+)/, 'hub');
-    cluster.hub.url = url;
-    cluster.hub.token = readFileSync(join(hubDir, 'admin-token'), 'utf8').trim();
-    cluster.hub.caPem = readFileSync(join(hubDir, 'tls', 'ca.crt'), 'utf8');
+    await startHub();
     const joinToken = await until('the join token', () => {
       const file = join(hubDir, 'join-token');
       return existsSync(file) && readFileSync(file, 'utf8').trim();
