@@ -131,6 +131,33 @@ describe('Services across the fleet (NodePort through every node)', () => {
     expect((await cluster.peapod(['exec', victim, '--', 'touch', '/tmp/ready'])).code).toBe(0);
     await until('victim back in rotation', async () => (await answers(host, nodePort, 9)).has(victim), 30_000);
 
+    // A pod created after the Service gets WEB_SERVICE_HOST/PORT and reaches the ClusterIP.
+    const run = await cluster.peapod([
+      'run',
+      'client',
+      '--image=localhost/edge-test/busybox:1',
+      '--restart=Never',
+      '--',
+      'sh',
+      '-c',
+      'echo host=$WEB_SERVICE_HOST; for i in 1 2 3 4 5 6; do timeout 5 wget -qO- http://$WEB_SERVICE_HOST:$WEB_SERVICE_PORT/ && break; sleep 2; done',
+    ]);
+    expect(run.stdout + run.stderr).toContain('pod/client created');
+    let lastClientLog = '';
+    const clientLog = await until(
+      'client pod answered through the ClusterIP',
+      async () => {
+        const logs = await cluster.peapod(['logs', 'client']);
+        lastClientLog = `${logs.stdout}${logs.stderr}`;
+        return /web-\S+/.test(logs.stdout) ? logs.stdout : false;
+      },
+      90_000,
+    ).catch((e) => {
+      throw new Error(`${e.message}; last client log: ${lastClientLog}`);
+    });
+    expect(clientLog).toContain(`host=${svc.spec.clusterIP}`);
+    expect(pods.some((p) => clientLog.includes(p))).toBe(true);
+
     // Scaling updates the Endpoints.
     expect((await cluster.peapod(['scale', 'deployment', 'web', '--replicas=1'])).code).toBe(0);
     await until('one endpoint left', async () => (await readyPods()).length === 1, 60_000);

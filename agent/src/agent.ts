@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { nodeUsername, type Pod } from '@peapod/core';
+import { nodeUsername, type Pod, type ServiceTable, serviceEnvironment } from '@peapod/core';
 import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmware-profiles';
 import type { QueuedStatus } from './cache/local-store.js';
 import type { AgentConfig } from './config.js';
@@ -133,8 +133,16 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   });
   const info = await reporter.deviceInfo();
   const hostIP = info.addresses.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
+  let serviceTable: ServiceTable | undefined;
   const podManager =
-    options.podManager ?? createPodManager({ driver, nodeName: options.nodeName, hostIP, dataDir: options.dataDir });
+    options.podManager ??
+    createPodManager({
+      driver,
+      nodeName: options.nodeName,
+      hostIP,
+      dataDir: options.dataDir,
+      serviceEnv: (namespace) => serviceEnvironment(serviceTable, namespace),
+    });
   await podManager.start();
   const cached = hooks?.initialDesired?.();
   if (cached) podManager.sync(cached);
@@ -163,7 +171,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     podManager.sync(pods);
   });
   transport.onRequest((request) => requests.handle(request));
-  if (services) transport.onServiceTable((table) => services.update(table));
+  transport.onServiceTable((table) => {
+    serviceTable = table;
+    services?.update(table);
+  });
   transport.onConnect(() => {
     reporter
       .registration()

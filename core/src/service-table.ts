@@ -101,3 +101,36 @@ export function buildServiceTable(
   }
   return { version, services: out };
 }
+
+/**
+ * The Docker-links-style variables the kubelet gives every container for each Service of its
+ * namespace that has a cluster IP (`enableServiceLinks`, the default): `WEB_SERVICE_HOST`,
+ * `WEB_SERVICE_PORT`, `WEB_SERVICE_PORT_HTTP`, `WEB_PORT`, `WEB_PORT_80_TCP`, `…_PROTO`, `…_PORT`,
+ * `…_ADDR`. Only Services that exist when the container is created are included, as in Kubernetes.
+ */
+export function serviceEnvironment(table: ServiceTable | undefined, namespace: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const byService = new Map<string, ServiceEntry[]>();
+  for (const entry of table?.services ?? []) {
+    if (entry.namespace !== namespace || !entry.clusterIP) continue;
+    const list = byService.get(entry.name) ?? [];
+    list.push(entry);
+    byService.set(entry.name, list);
+  }
+  for (const [name, ports] of [...byService].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const prefix = name.toUpperCase().replace(/-/g, '_');
+    const first = ports[0];
+    env[`${prefix}_SERVICE_HOST`] = first.clusterIP as string;
+    env[`${prefix}_SERVICE_PORT`] = String(first.port);
+    env[`${prefix}_PORT`] = `${first.protocol.toLowerCase()}://${first.clusterIP}:${first.port}`;
+    for (const p of ports) {
+      if (p.portName) env[`${prefix}_SERVICE_PORT_${p.portName.toUpperCase().replace(/-/g, '_')}`] = String(p.port);
+      const key = `${prefix}_PORT_${p.port}_${p.protocol}`;
+      env[key] = `${p.protocol.toLowerCase()}://${p.clusterIP}:${p.port}`;
+      env[`${key}_PROTO`] = p.protocol.toLowerCase();
+      env[`${key}_PORT`] = String(p.port);
+      env[`${key}_ADDR`] = p.clusterIP as string;
+    }
+  }
+  return env;
+}

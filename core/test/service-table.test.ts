@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildServiceTable } from '../src/service-table.js';
+import { buildServiceTable, serviceEnvironment } from '../src/service-table.js';
 import type { Endpoints, Node, Service } from '../src/types.js';
 
 const node = (name: string, ip: string, ready: boolean): Node => ({
@@ -80,5 +80,58 @@ describe('buildServiceTable', () => {
     const [entry] = buildServiceTable([headless], [], [], '1').services;
     expect(entry.clusterIP).toBeUndefined();
     expect(entry.nodePort).toBeUndefined();
+  });
+});
+
+describe('serviceEnvironment', () => {
+  it('gives the kubelet variables for services with a cluster IP in the namespace', () => {
+    const table = {
+      version: '1',
+      services: [
+        {
+          namespace: 'default',
+          name: 'my-web',
+          portName: 'http',
+          protocol: 'TCP' as const,
+          port: 80,
+          clusterIP: '10.43.0.10',
+          sessionAffinity: 'None' as const,
+          affinityTimeoutSeconds: 10800,
+          endpoints: [],
+        },
+        {
+          namespace: 'default',
+          name: 'db',
+          portName: '',
+          protocol: 'TCP' as const,
+          port: 5432,
+          sessionAffinity: 'None' as const,
+          affinityTimeoutSeconds: 10800,
+          endpoints: [],
+        },
+        {
+          namespace: 'other',
+          name: 'x',
+          portName: '',
+          protocol: 'TCP' as const,
+          port: 1,
+          clusterIP: '10.43.0.11',
+          sessionAffinity: 'None' as const,
+          affinityTimeoutSeconds: 10800,
+          endpoints: [],
+        },
+      ],
+    };
+    expect(serviceEnvironment(table, 'default')).toEqual({
+      MY_WEB_SERVICE_HOST: '10.43.0.10',
+      MY_WEB_SERVICE_PORT: '80',
+      MY_WEB_SERVICE_PORT_HTTP: '80',
+      MY_WEB_PORT: 'tcp://10.43.0.10:80',
+      MY_WEB_PORT_80_TCP: 'tcp://10.43.0.10:80',
+      MY_WEB_PORT_80_TCP_PROTO: 'tcp',
+      MY_WEB_PORT_80_TCP_PORT: '80',
+      MY_WEB_PORT_80_TCP_ADDR: '10.43.0.10',
+    });
+    expect(serviceEnvironment(undefined, 'default')).toEqual({});
   });
 });
