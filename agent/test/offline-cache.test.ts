@@ -83,7 +83,10 @@ describe('OfflineCache', () => {
     clock = 3_250;
     cache.acknowledged(update('b', 3, true), 'i1'); // seen through the online path
     expect(cache.startupMs()).toBe(2_250);
-    expect(logged.lines.at(-1)).toEqual({ message: 'offline: all cached pods running', fields: { ms: 2_250 } });
+    expect(logged.lines.at(-1)).toEqual({
+      message: 'offline: all cached pods running',
+      fields: { ms: 2_250, last: 'b' },
+    });
     cache.close();
   });
 

@@ -107,7 +107,7 @@ export class OfflineCache {
     if (waiting.size > 0) return;
     this.#waitingFor = undefined;
     this.#startupMs = this.#now() - this.#startedAt;
-    this.#log.info('offline: all cached pods running', { ms: this.#startupMs });
+    this.#log.info('offline: all cached pods running', { ms: this.#startupMs, last: update.name });
   }
 }
 
