@@ -376,12 +376,6 @@ describe('offline autonomy with real processes', () => {
     console.log(
       `[measure] agent start → all cached pods Running (hub down): ${measured.ms} ms (last: ${measured.last})`,
     );
-    console.log(
-      agentLog
-        .split('\n')
-        .filter((l) => /offline|BackOff|started|Started/.test(l))
-        .join('\n'),
-    );
     expect(runningContainers('steady').get('main')).toBeDefined();
     expect(runningContainers('crasher').get('main')).toBeDefined();
 
