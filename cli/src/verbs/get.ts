@@ -158,7 +158,6 @@ export async function run(argv: string[]): Promise<number> {
       throw new CliError(
         'watch is only supported on individual resources and resource collections, but 2 resources were found',
       );
-    if (!printedAny && !names.length && tableOut) process.stderr.write(`${noResourcesMessage(t, ns)}\n`);
     const printer = printerFor(t);
     let defs: Table['columnDefinitions'];
     let skippedInitial = false;
