@@ -3,7 +3,7 @@
  * in ./.peapod, PID files), waits for the node to be Ready, applies examples/hello.yaml, waits for
  * the rollout and prints the pods and how to use peapod/kubectl. `peapod down [--purge]` stops them.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -138,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   client.close();
   process.stdout.write(
-    `\nPeapod is up. Use it with:\n  export KUBECONFIG=${l.kubeconfig}\n  peapod get nodes        # or: kubectl get nodes\n  peapod get pods -o wide\n  peapod down             # stop (add --purge to delete ${l.dir})\n`,
+    `\nPeapod is up. Use it with:\n  export KUBECONFIG=${l.kubeconfig}\n  npx peapod get nodes        # or: kubectl get nodes\n  npx peapod get pods -o wide\n  npx peapod down             # stop hub and agent; pods keep running (--purge removes them and ${l.dir})\n`,
   );
   return 0;
 }
@@ -164,8 +164,27 @@ export async function runDown(argv: string[]): Promise<number> {
   await stopPid('agent', l.pidFile('agent'));
   await stopPid('hub', l.pidFile('hub'));
   if (bool(args, 'purge')) {
+    removeNodeContainers(l);
     rmSync(l.dir, { recursive: true, force: true });
     process.stdout.write(`removed ${l.dir}\n`);
   }
   return 0;
+}
+
+/**
+ * Pods keep running when the agent stops (that is the offline promise); `--purge` removes the local
+ * node's pods and containers too, found by the agent's node label.
+ */
+function removeNodeContainers(l: Layout): void {
+  const credential = join(l.agentDir, 'credential.json');
+  if (!existsSync(credential)) return;
+  const node = (JSON.parse(readFileSync(credential, 'utf8')) as { nodeName?: string }).nodeName;
+  if (!node) return;
+  const podman = (args: string[]) => spawnSync('podman', args, { encoding: 'utf8' });
+  const filter = `label=io.peapod.node=${node}`;
+  const pods = podman(['pod', 'ps', '-q', '--filter', filter]).stdout?.split('\n').filter(Boolean) ?? [];
+  const containers = podman(['ps', '-aq', '--filter', filter]).stdout?.split('\n').filter(Boolean) ?? [];
+  if (containers.length) podman(['rm', '-f', '-t', '0', ...containers]);
+  if (pods.length) podman(['pod', 'rm', '-f', '-t', '0', ...pods]);
+  process.stdout.write(`removed ${pods.length} pod(s) of node ${node}\n`);
 }

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Quick start on a fresh Debian machine with Node >= 20 (as root): installs what Peapod needs
+# (npm deps; podman, runc, busybox-static; the offline demo images), builds, then `peapod up`:
+# a hub and a local agent in the background (data and logs in ./.peapod) running examples/hello.yaml.
+# Stop them with `node cli/dist/main.js down`.
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+fi
+echo "== podman, runc and demo images"
+sh ci/setup-podman.sh
+echo "== build"
+npx tsc -b
+export CONTAINERS_CONF="$ROOT/ci/containers.conf"
+exec node cli/dist/main.js up "$@"
