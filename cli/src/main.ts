@@ -45,6 +45,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: unknown command "${verb}" for "peapod"\nRun 'peapod --help' for usage.\n`);
     return 1;
   }
+  const beforeDashDash = argv.slice(1, argv.includes('--') ? argv.indexOf('--') : undefined);
+  if ((beforeDashDash.includes('--help') || beforeDashDash.includes('-h')) && verb !== 'hub' && verb !== 'agent') {
+    const help = await import('./verbs/help.js');
+    return help.verbHelp(verb);
+  }
   try {
     const mod = await load();
     return (await mod.run(argv.slice(1))) ?? 0;

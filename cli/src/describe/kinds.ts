@@ -13,6 +13,7 @@ import {
 import type { Client } from '../client.js';
 import { formatLabels } from '../printers/table.js';
 import { resourcePath, resourceType } from '../resources.js';
+import { describeOfflineHistory } from './offline-history.js';
 import {
   type ContainerLike,
   type ContainerStatusLike,
@@ -358,6 +359,7 @@ export function describeNode(node: Obj, pods: Obj[], events: EventLike[], lease:
     `memory\t${formatBytes(reqMem)} (${pct(reqMem, allocMem)}%)\t${formatBytes(limMem)} (${pct(limMem, allocMem)}%)\n`,
   );
   w.write(1, 'ephemeral-storage\t0 (0%)\t0 (0%)\n');
+  describeOfflineHistory(w, m.annotations);
   describeEvents(w, events, since);
   return w.toString();
 }

@@ -48,3 +48,12 @@ export async function run(_argv: string[]): Promise<number> {
   process.stdout.write(USAGE);
   return 0;
 }
+
+/** `peapod VERB --help`: the verb's summary line and where its flags are documented. */
+export function verbHelp(verb: string): number {
+  const line = USAGE.split('\n').find((l) => l.trimStart().startsWith(`${verb} `));
+  process.stdout.write(
+    `${line ? line.trim().replace(/\s{2,}/, ': ') : verb}\n\nExamples and every flag: docs/cli.md\n${USAGE.slice(USAGE.indexOf('Global flags'))}`,
+  );
+  return 0;
+}
