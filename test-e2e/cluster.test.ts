@@ -94,8 +94,10 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
     expect(five).toHaveLength(5);
     expect(five.every(serving)).toBe(true);
     expect(new Set(five.map((p) => p.node))).toEqual(new Set(c.agents.map((a) => a.name)));
-    const table = await c.peapod(['get', 'pods', '-l', 'app=web', '-o', 'wide']);
+    const table = await same(['get', 'pods', '-l', 'app=web', '-o', 'wide']);
     expect(table.stdout.match(/ 1\/1 +Running +0 /g)).toHaveLength(5);
+    const listing = await same(['get', 'deployments,replicasets', '-o', 'wide']);
+    expect(listing.stdout).toMatch(/^deployment\.apps\/web +5\/5 +5 +5 +/m);
 
     // 5 → 2.
     expect((await c.peapod(['scale', 'deployment', 'web', '--replicas=2'])).stdout).toBe(

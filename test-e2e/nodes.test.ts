@@ -212,4 +212,28 @@ describe('node loss and taints', { timeout: 240_000 }, () => {
       return pods.length === 3 && pods.every(serving);
     });
   });
+
+  it('drains a node: its pods move to the others, it stays unschedulable until uncordoned', async () => {
+    expect((await c.peapod(['delete', 'pod', 'keeper'])).stdout).toBe('pod "keeper" deleted\n');
+    const pods = (await listPods(c, 'app=nl')).filter(serving);
+    const counts = byNode(pods);
+    const x = c.agents.reduce((a, b) => ((counts.get(b.name) ?? 0) > (counts.get(a.name) ?? 0) ? b : a)).name;
+    const moving = pods.filter((p) => p.node === x).map((p) => p.name);
+
+    const drain = await c.peapod(['drain', x, '--ignore-daemonsets', '--timeout=90s']);
+    expect(drain.code).toBe(0);
+    expect(drain.stdout).toMatch(new RegExp(`^node/${x} cordoned\\n`));
+    for (const name of moving) expect(drain.stdout).toContain(`pod/${name} evicted\n`);
+    expect(drain.stdout.trim().split('\n').pop()).toBe(`node/${x} drained`);
+    const row = await c.kubectl(['get', 'node', x, '--no-headers']);
+    expect(row.stdout).toMatch(new RegExp(`^${x} +Ready,SchedulingDisabled `));
+    await until('nl back to 3 pods off the drained node', async () => {
+      const live = (await listPods(c, 'app=nl')).filter((p) => !p.terminating);
+      return live.length === 3 && live.every((p) => serving(p) && p.node !== x);
+    });
+
+    expect((await c.peapod(['uncordon', x])).stdout).toBe(`node/${x} uncordoned\n`);
+    const again = await c.kubectl(['get', 'node', x, '--no-headers']);
+    expect(again.stdout).toMatch(new RegExp(`^${x} +Ready +`));
+  });
 });
