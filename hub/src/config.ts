@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HubComponent } from './component.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
+import type { MqttComponentOptions } from './mqtt/component.js';
 
 /** Options of `startHub`; every field has an embedded default (see `resolveHubOptions`). */
 export interface HubOptions {
@@ -57,14 +58,24 @@ export const HUB_FLAGS_HELP = `Options:
   --port <n>              API port (default 6443; 0 = any free port)
   --tls-san <name|ip>     extra certificate name or IP (repeatable, comma-separated)
   --insecure-http         serve plain http without TLS or authentication (not recommended)
-  --log-level <level>     debug | info | warn | error | silent (default info)`;
+  --log-level <level>     debug | info | warn | error | silent (default info)
+  --mqtts-port <n>        embedded broker, MQTT over TLS (default 8883; 0 = any free port)
+  --wss-port <n|off>      embedded broker, MQTT over WebSocket at /mqtt (default 8443)
+  --broker <url>          use an external broker instead: mqtt(s)://user:pass@host:port
+  --broker-ca-file <file> CA bundle to verify an external mqtts:// broker
+  --node-grace-period <d> a node silent this long becomes NotReady (default 50s)`;
+
+/** `peapod hub` flags: the API's options plus the MQTT bridge's. */
+export interface HubFlags extends HubOptions {
+  mqtt: MqttComponentOptions;
+}
 
 /**
  * Parses `peapod hub`-style flags (`--port 6443` or `--port=6443`). Throws an Error with a
  * user-facing message on unknown flags or bad values. Returns only what was given.
  */
-export function parseHubFlags(argv: readonly string[]): HubOptions {
-  const options: HubOptions = {};
+export function parseHubFlags(argv: readonly string[]): HubFlags {
+  const options: HubFlags = { mqtt: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
@@ -112,9 +123,40 @@ export function parseHubFlags(argv: readonly string[]): HubOptions {
         options.logLevel = level;
         break;
       }
+      case '--mqtts-port':
+        options.mqtt.mqttsPort = parsePort(flag, value());
+        break;
+      case '--wss-port': {
+        const text = value();
+        options.mqtt.wssPort = text === 'off' ? null : parsePort(flag, text);
+        break;
+      }
+      case '--broker':
+        options.mqtt.broker = value();
+        break;
+      case '--broker-ca-file':
+        options.mqtt.brokerCaFile = value();
+        break;
+      case '--node-grace-period':
+        options.mqtt.nodeGracePeriodMs = parseDurationMs(flag, value());
+        break;
       default:
         throw new Error(`unknown flag "${arg}"\n${HUB_FLAGS_HELP}`);
     }
   }
   return options;
+}
+
+function parsePort(flag: string, text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`invalid ${flag} "${text}": want 0-65535`);
+  return port;
+}
+
+/** `50s`, `2m`, `500ms` or plain seconds. */
+function parseDurationMs(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!m) throw new Error(`invalid ${flag} "${text}": want a duration such as 50s or 2m`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] as number;
+  return Number(m[1]) * unit;
 }

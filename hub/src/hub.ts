@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultAdmissionPlugins } from './api/admission/index.js';
 import { ensureDefaultNamespaces } from './api/namespaces.js';
@@ -111,6 +111,7 @@ export function describeHub(hub: HubHandle): string {
     ...(hub.caPem
       ? [`CA certificate:        ${hub.dataDir}/tls/ca.crt`, `Admin token file:      ${hub.dataDir}/admin-token`]
       : []),
+    ...joinHint(hub.dataDir),
     '',
     'Use it with kubectl:',
     `  export KUBECONFIG=${hub.kubeconfigPath}`,
@@ -122,4 +123,12 @@ export function describeHub(hub: HubHandle): string {
 /** A specific listen address belongs in the certificate too; wildcards do not. */
 function listenHostSAN(host: string): string[] {
   return host === '0.0.0.0' || host === '::' || host === '' ? [] : [host];
+}
+
+/** How a device joins, once the MQTT bridge has written the join token. */
+function joinHint(dataDir: string): string[] {
+  const file = join(dataDir, 'join-token');
+  if (!existsSync(file)) return [];
+  const token = readFileSync(file, 'utf8').trim();
+  return ['', 'Join a device with:', `  peapod agent --hub mqtts://<this-host>:8883 --token ${token}`];
 }

@@ -5,6 +5,7 @@ export * from './certs/kubeconfig.js';
 export * from './config.js';
 export { createEventRecorder, type EventRecorder } from './controllers/events.js';
 export { createControllersComponent } from './controllers/index.js';
+export { defaultHubComponents } from './default-components.js';
 export * from './http/server.js';
 export * from './hub.js';
 export * from './log.js';
