@@ -21,7 +21,13 @@ export function simulatorRows(s) {
     ),
     row(`Scheduling throughput (${tag}, ${s.pods} pods)`, `${s.schedulingPodsPerSecond.toFixed(0)} pods/s bound`),
     row(
-      `Pod start create → Running via watch, simulated runtime (${tag})`,
+      `Pod start create → Running via watch, one pod at a time (${s.singleStarts} pods, ${tag}, simulated runtime)`,
+      `p50 ${ms(s.singleStartP50)}, p99 ${ms(s.singleStartP99)}`,
+      'p99 ≤ 3 s',
+      s.singleStartP99 <= 3000,
+    ),
+    row(
+      `Pod start create → Running via watch, within the ${s.pods}-pod burst (${tag})`,
       `p50 ${fmtS(s.podStartP50)}, p99 ${fmtS(s.podStartP99)}`,
       'p99 ≤ 3 s',
       s.podStartP99 <= 3000,
@@ -84,7 +90,11 @@ export function simulatorRows(s) {
     ),
     row(
       `Node loss → ${s.uncleanPods} replacement pods Running (toleration 2 s) (${tag})`,
-      `${fmtS(s.uncleanReplacedMs)} total, ${fmtS(s.uncleanReplacedAfterTolerationMs)} after the toleration`,
+      `${fmtS(s.uncleanReplacedMs)} total, ${
+        s.uncleanReplacedAfterTolerationMs > 0
+          ? `${fmtS(s.uncleanReplacedAfterTolerationMs)} after the toleration`
+          : 'within the 2 s toleration (taint times have 1 s resolution)'
+      }`,
       '≤ 40 s after toleration',
       s.uncleanReplacedAfterTolerationMs <= 40_000,
     ),

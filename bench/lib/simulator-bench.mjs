@@ -167,6 +167,28 @@ export async function runSimulatorScenario({ nodes, podsPerNode, workers, idleSe
     r.listP50 = percentile(listTimes, 50);
     r.listP99 = percentile(listTimes, 99);
 
+    // Pod start one at a time (the SLO's view, no burst queue): a pod, wait Running, next.
+    const singleStarts = [];
+    for (let i = 0; i < 20; i++) {
+      const name = `single-${i}`;
+      await api.ok('POST', `/api/v1/namespaces/${NS}/pods`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, labels: { bench: 'single' } },
+        spec: { containers: [{ name: 'app', image: 'sim/app:1' }] },
+      });
+      const p = await until(
+        () => [...tracker.pods.values()].find((q) => q.namespace === NS && q.name === name && q.running),
+        60_000,
+        `${name} Running`,
+        10,
+      );
+      singleStarts.push(p.running - p.added);
+    }
+    r.singleStartP50 = percentile(singleStarts, 50);
+    r.singleStartP99 = percentile(singleStarts, 99);
+    r.singleStarts = singleStarts.length;
+
     // Idle window. A short window (quick mode) overlaps the silent loss: the victim stops its
     // heartbeats as the window opens and the hub notices only after its grace period (≥ 40 s), after
     // the window; traffic is then divided by the nodes − 1 still beating.
