@@ -395,5 +395,7 @@ describe('offline autonomy with real processes', () => {
       return ok && all;
     }, 'status converged, no duplicates');
     expect(converged.map((p: Obj) => p.metadata.labels.app).sort()).toEqual(['crasher', 'evictee', 'steady']);
+    const rss = readFileSync(`/proc/${agent!.pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)![1];
+    console.log(`[measure] agent RSS with the offline cache and 3 pods: ${Math.round(Number(rss) / 1024)} MiB`);
   }, 240_000);
 });
