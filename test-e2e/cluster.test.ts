@@ -203,6 +203,37 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
     }
   });
 
+  it('leaves a pod that fits nowhere Pending with a FailedScheduling event counting the reasons', async () => {
+    const big = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'big' },
+      spec: {
+        containers: [{ name: 'main', image: TEST_IMAGES.busybox, resources: { requests: { memory: '100Ti' } } }],
+      },
+    });
+    expect((await c.peapod(['apply', '-f', '-'], big)).stdout).toBe('pod/big created\n');
+    const n = c.agents.length;
+    const event = await until('FailedScheduling for big', async () => {
+      const r = await c.kubectl([
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=big,reason=FailedScheduling',
+      ]);
+      return /FailedScheduling/.test(r.stdout) && r.stdout;
+    });
+    expect(event).toContain(`0/${n} nodes are available: ${n} Insufficient memory.`);
+    const row = await same(['get', 'pod', 'big', '--no-headers']);
+    expect(row.stdout).toMatch(/^big +0\/1 +Pending +0 +/);
+    const pod = await c.get('/api/v1/namespaces/default/pods/big');
+    expect(pod.spec.nodeName).toBeUndefined();
+    expect(pod.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }),
+    );
+    expect((await c.peapod(['delete', 'pod', 'big'])).code).toBe(0);
+  });
+
   it('runs a pod to completion and serves its logs through the hub relay', async () => {
     const r = await c.peapod(['apply', '-f', `${EXAMPLES}job-like-pod.yaml`]);
     expect(r.stdout).toBe('pod/countdown created\n');
