@@ -56,7 +56,7 @@ export function toJson(v: unknown): string {
 
 export async function toYaml(v: unknown): Promise<string> {
   const { stringify } = await import('yaml');
-  return stringify(sortKeys(v), { lineWidth: 0, defaultStringType: 'PLAIN', aliasDuplicateObjects: false });
+  return stringify(sortKeys(v), { version: '1.1', lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false });
 }
 
 /** The `kind: List` wrapper kubectl prints for several objects. */

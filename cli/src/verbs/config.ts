@@ -39,8 +39,8 @@ export async function run(argv: string[]): Promise<number> {
         users: cfg.users,
       };
       const data = bool(args, 'raw') ? view : redact(view);
-      const { stringify } = await import('yaml');
-      process.stdout.write(flag(args, 'output') === 'json' ? `${JSON.stringify(data, null, 4)}\n` : stringify(data));
+      const { toJson, toYaml } = await import('../printers/output.js');
+      process.stdout.write(flag(args, 'output') === 'json' ? toJson(data) : await toYaml(data));
       return 0;
     }
     case 'get-contexts': {
