@@ -65,7 +65,9 @@ export class LocalStore {
     fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const db = new Database(path.join(options.dataDir, 'agent-cache.db'));
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // Writes are rare (see above), so each one is made power-cut safe: a device that loses power
+    // right after a deploy still boots into the new desired set.
+    db.pragma('synchronous = FULL');
     db.exec(`
       CREATE TABLE IF NOT EXISTS desired_pods (uid TEXT PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS status_queue (
