@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--no-build] [--skip-sim] [--skip-podman] [--nodes N] [--idle S]`
+// `npm run bench [-- --quick] [--no-build] [--skip-sim] [--skip-podman] [--nodes N] [--idle S] [--out F]`
 // Builds (npx tsc -b), runs the fleet simulator (hollow nodes against a real hub process) and the
 // real-podman comparisons, prints the table and writes bench/RESULTS.md. Loopback only; every
 // process is stopped by PID and every container removed by label.
@@ -92,7 +92,10 @@ a real \`peapod hub\` process; traffic is counted at a TCP proxy between them. L
 a watch on the hub. RSS is VmRSS; MiB = 2^20 bytes, MB = 10^6 bytes. Verdicts compare with the
 targets of issue 9 and are not assertions.
 `;
-writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), text);
+const out = args.includes('--out')
+  ? args[args.indexOf('--out') + 1]
+  : fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+writeFileSync(out, text);
 console.log(`\n${table}\n`);
-log(`wrote bench/RESULTS.md${failures.length ? ` (${failures.length} part(s) failed)` : ''}`);
+log(`wrote ${out}${failures.length ? ` (${failures.length} part(s) failed)` : ''}`);
 process.exit(failures.length ? 1 : 0);
