@@ -76,7 +76,7 @@ const table = markdownTable(rows);
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const text = `# Benchmark results
 
-Written by \`npm run bench${quick ? ' -- --quick' : ''}\` (bench/run.js) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
+Written by \`node bench/run.js${args.length ? ` ${args.join(' ')}` : ''}\` (\`npm run bench\`) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 in ${minutes} min. Mode: ${quick ? 'quick' : 'full'}.
 
 Machine: ${machineLine(machine)}. Load average (1/5/15 min) at start ${loadBefore}, at end
