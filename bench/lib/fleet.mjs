@@ -27,6 +27,7 @@ export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix,
   const per = Math.ceil(nodes / workers);
   const t0 = Date.now();
   const started = [];
+  let retries = 0;
   for (let w = 0; w < workers; w++) {
     const count = Math.min(per, nodes - w * per);
     if (count <= 0) break;
@@ -42,12 +43,13 @@ export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix,
         namePrefix: `${prefix}-w${w}`,
         dataRoot: tempDir('peapod-bench-fleet-'),
         heartbeatSeconds,
-        concurrency: 10,
+        concurrency: Math.max(5, Math.ceil(20 / workers)),
       },
     });
     started.push(
       ready.then((msg) => {
         for (const n of msg.names) owner.set(n, child);
+        retries += msg.retries ?? 0;
       }),
     );
   }
@@ -56,6 +58,7 @@ export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix,
     names: [...owner.keys()],
     pids: children.map((c) => c.pid),
     joinMs: Date.now() - t0,
+    retries,
     async kill(name) {
       const child = owner.get(name);
       const done = reply(child, 'killed');

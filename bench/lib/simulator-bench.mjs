@@ -108,6 +108,7 @@ export async function runSimulatorScenario({ nodes, podsPerNode, workers, idleSe
       1000,
     );
     r.joinSeconds = fleet.joinMs / 1000;
+    r.joinRetries = fleet.retries;
     log(`${nodes} nodes Ready after ${r.joinSeconds.toFixed(1)} s`);
 
     for (const name of [NS, 'bench-post'])

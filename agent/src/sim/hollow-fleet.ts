@@ -1,6 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import si from 'systeminformation';
 import { type AgentHandle, type AgentLogger, startAgent } from '../agent.js';
 import { SimulatedDriver } from './simulated-driver.js';
 
@@ -25,11 +24,15 @@ export interface HollowFleetOptions {
   concurrency?: number;
   heartbeatSeconds?: number;
   profile?: string;
+  /** Start attempts per node before giving up (default 5, 1 s × attempt apart). */
+  attempts?: number;
   log?: AgentLogger;
 }
 
 export interface HollowFleet {
   readonly names: string[];
+  /** Start attempts that failed and were retried. */
+  readonly retries: number;
   agent(name: string): AgentHandle;
   /** Cuts a node's MQTT connection without DISCONNECT (the broker sends its Last Will); no reconnect. */
   killUnclean(name: string): void;
@@ -41,32 +44,11 @@ export interface HollowFleet {
 
 const quiet: AgentLogger = { info() {}, warn() {}, error() {} };
 
-/**
- * Hollow nodes all live on this one host, so its static facts (OS, board, CPU model, interfaces)
- * are probed once per process instead of forking the same probes for every node; live readings
- * (load, memory, disk) stay per call.
- */
-let probesShared = false;
-function shareStaticDeviceProbes(): void {
-  if (probesShared) return;
-  probesShared = true;
-  const probes = si as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const name of ['osInfo', 'system', 'cpu', 'networkInterfaces']) {
-    const probe = probes[name];
-    let cached: Promise<unknown> | undefined;
-    probes[name] = (...args) => {
-      cached ??= probe.apply(si, args);
-      return cached;
-    };
-  }
-}
-
 export function hollowNodeName(prefix: string, index: number): string {
   return `${prefix}-${String(index).padStart(4, '0')}`;
 }
 
 export async function startHollowFleet(options: HollowFleetOptions): Promise<HollowFleet> {
-  shareStaticDeviceProbes();
   const names = Array.from({ length: options.count }, (_, i) => hollowNodeName(options.namePrefix, i));
   const agents = new Map<string, AgentHandle>();
   const stopped = new Set<string>();
@@ -95,11 +77,25 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
     agents.set(name, handle);
   };
 
+  // Like a supervised agent on a device (systemd restarts it), a node whose first contact fails —
+  // e.g. a TLS handshake timing out while hundreds join at once — tries again.
+  let retries = 0;
+  const startWithRetry = async (name: string, index: number) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOne(name, index);
+      } catch (error) {
+        if (attempt >= (options.attempts ?? 5)) throw error;
+        retries++;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
+  };
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const index = next++;
-      await startOne(names[index], index);
+      await startWithRetry(names[index], index);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 20, names.length) }, worker));
@@ -112,6 +108,7 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
 
   return {
     names,
+    retries,
     agent,
     killUnclean(name) {
       const handle = agent(name);
