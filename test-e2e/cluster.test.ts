@@ -176,12 +176,15 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
     const pods = (await listPods(c, 'app=web')).filter(serving);
     expect(pods).toHaveLength(2);
     const wanted = pods.map((p) => `${p.ip}:8080`).sort();
-    const ep = await until('Endpoints with both pods', async () => {
-      const r = await c.peapod(['get', 'ep', 'web', '--no-headers']);
-      const m = /^web +(\S+) +/.exec(r.stdout);
-      return m && m[1].split(',').sort().join() === wanted.join() && r;
+    await until('Endpoints with both pods', async () => {
+      const ep = await c.get('/api/v1/namespaces/default/endpoints/web');
+      const ready = (ep.subsets ?? []).flatMap((sub: { addresses?: { ip: string }[]; ports?: { port: number }[] }) =>
+        (sub.addresses ?? []).flatMap((a) => (sub.ports ?? []).map((port) => `${a.ip}:${port.port}`)),
+      );
+      return ready.sort().join() === wanted.join();
     });
-    expect(ep.code).toBe(0);
+    const ep = await c.peapod(['get', 'ep', 'web', '--no-headers']);
+    expect(/^web +(\S+) +/.exec(ep.stdout)?.[1].split(',').sort()).toEqual(wanted);
     await same(['get', 'endpoints', 'web']);
 
     // Each pod serves its own name; any node's NodePort reaches both.
@@ -214,15 +217,17 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
     });
     expect((await c.peapod(['apply', '-f', '-'], big)).stdout).toBe('pod/big created\n');
     const n = c.agents.length;
-    const event = await until('FailedScheduling for big', async () => {
-      const r = await c.kubectl([
-        'get',
-        'events',
-        '--field-selector',
-        'involvedObject.name=big,reason=FailedScheduling',
-      ]);
-      return /FailedScheduling/.test(r.stdout) && r.stdout;
+    await until('FailedScheduling for big', async () => {
+      const events = await c.get('/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dbig');
+      return events.items.some((e: { reason: string }) => e.reason === 'FailedScheduling');
     });
+    const listed = await c.kubectl([
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=big,reason=FailedScheduling',
+    ]);
+    const event = listed.stdout;
     expect(event).toContain(`0/${n} nodes are available: ${n} Insufficient memory.`);
     const row = await same(['get', 'pod', 'big', '--no-headers']);
     expect(row.stdout).toMatch(/^big +0\/1 +Pending +0 +/);
@@ -237,10 +242,12 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
   it('runs a pod to completion and serves its logs through the hub relay', async () => {
     const r = await c.peapod(['apply', '-f', `${EXAMPLES}job-like-pod.yaml`]);
     expect(r.stdout).toBe('pod/countdown created\n');
-    await until('countdown Completed', async () => {
-      const row = await c.peapod(['get', 'pod', 'countdown', '--no-headers']);
-      return /^countdown +0\/1 +Completed +0 /.test(row.stdout);
+    await until('countdown Succeeded', async () => {
+      const pod = await c.get('/api/v1/namespaces/default/pods/countdown');
+      return pod.status?.phase === 'Succeeded';
     });
+    const row = await c.peapod(['get', 'pod', 'countdown', '--no-headers']);
+    expect(row.stdout).toMatch(/^countdown +0\/1 +Completed +0 /);
     await same(['get', 'pod', 'countdown']);
     const logs = await same(['logs', 'countdown']);
     expect(logs.stdout).toBe('5\n4\n3\n2\n1\nliftoff\n');

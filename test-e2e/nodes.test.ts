@@ -75,11 +75,12 @@ describe('node loss and taints', { timeout: 240_000 }, () => {
     const lost = initial.filter((p) => p.node === victim.name);
     expect(lost.length).toBeGreaterThan(0);
     await victim.kill9();
-    await until('the node NotReady', async () => {
-      const row = await c.peapod(['get', 'node', victim.name, '--no-headers']);
-      return new RegExp(`^${victim.name} +NotReady `).test(row.stdout);
-    });
-    expect(readyStatus(await c.get(`/api/v1/nodes/${victim.name}`))).toBe('Unknown');
+    await until(
+      'the node NotReady',
+      async () => readyStatus(await c.get(`/api/v1/nodes/${victim.name}`)) === 'Unknown',
+    );
+    const row = await c.peapod(['get', 'node', victim.name, '--no-headers']);
+    expect(row.stdout).toMatch(new RegExp(`^${victim.name} +NotReady `));
 
     // After the 5 s toleration its pods are evicted and replaced on the other nodes.
     const replaced = await until(
