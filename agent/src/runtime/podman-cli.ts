@@ -1,7 +1,8 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { Readable, Writable } from 'node:stream';
 import { classifyRuntimeMessage, RuntimeError } from './errors.js';
 import { Semaphore } from './semaphore.js';
 
@@ -28,22 +29,35 @@ export interface PodmanCliOptions {
 /** Commands that may run for long and are therefore not throttled. */
 const UNTHROTTLED = new Set(['stop', 'exec', 'pull']);
 
-type SpawnOptions = {
-  env: Record<string, string>;
-  extendEnv: true;
-  cwd: string;
-  buffer: false;
-  reject: false;
-  stdin: 'ignore';
-  cancelSignal?: AbortSignal;
-};
-
-type InteractiveOptions = Omit<SpawnOptions, 'stdin' | 'cancelSignal'> & { stdin: 'pipe' };
+/** A timed-out call gets SIGTERM, then SIGKILL if it is still there this much later. */
+const FORCE_KILL_AFTER_MS = 5_000;
 
 export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+/** How a long-running command ended. */
+export interface SpawnResult {
+  /** Undefined when it was killed by a signal or could not start. */
+  exitCode: number | undefined;
+  /** It was ended by the caller's AbortSignal. */
+  canceled: boolean;
+}
+
+/** A long-running podman command with piped output. */
+export interface SpawnedCommand {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  kill(signal?: NodeJS.Signals): void;
+  /** Settles (never rejects) once the process has exited and its output is closed. */
+  readonly done: Promise<SpawnResult>;
+}
+
+/** The same with a writable stdin (interactive exec). */
+export interface InteractiveCommand extends SpawnedCommand {
+  readonly stdin: Writable;
 }
 
 /** Runs podman commands with the project's environment. One job: process plumbing. */
@@ -70,27 +84,45 @@ export class PodmanCli {
     return this.throttle.run(() => this.execNow(args, options));
   }
 
-  private async execNow(
-    args: string[],
-    options: { input?: string; timeoutMs?: number; cwd?: string },
-  ): Promise<CliResult> {
-    const result = await execa(this.binary, args, {
-      env: this.env,
-      extendEnv: true,
-      cwd: options.cwd ?? this.workDir,
-      reject: false,
-      timeout: options.timeoutMs ?? this.timeoutMs,
-      input: options.input,
-      stdin: options.input === undefined ? 'ignore' : 'pipe',
-      stripFinalNewline: false,
+  private execNow(args: string[], options: { input?: string; timeoutMs?: number; cwd?: string }): Promise<CliResult> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const child = this.start(args, options.input === undefined ? 'ignore' : 'pipe', options.cwd);
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // podman may exit without reading its input
+      child.stdin.end(options.input);
+    }
+    let timedOut = false;
+    let forceKill: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+    }, timeoutMs);
+    return new Promise((resolve, reject) => {
+      let startError: Error | undefined;
+      child.on('error', (error) => {
+        startError = error;
+      });
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        clearTimeout(forceKill);
+        if (timedOut) {
+          reject(new RuntimeError('Timeout', `podman ${args[0]} timed out after ${timeoutMs} ms`));
+        } else if (code === null || startError) {
+          reject(new RuntimeError('Runtime', `podman ${args[0]} failed: ${startError?.message ?? 'killed'}`));
+        } else {
+          resolve({
+            exitCode: code,
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: Buffer.concat(stderr).toString('utf8'),
+          });
+        }
+      });
     });
-    if (result.timedOut) {
-      throw new RuntimeError('Timeout', `podman ${args[0]} timed out after ${options.timeoutMs ?? this.timeoutMs} ms`);
-    }
-    if (result.exitCode === undefined) {
-      throw new RuntimeError('Runtime', `podman ${args[0]} failed: ${result.shortMessage ?? 'killed'}`);
-    }
-    return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
   }
 
   /** Runs a command that must succeed; throws a classified RuntimeError otherwise. */
@@ -107,31 +139,46 @@ export class PodmanCli {
   }
 
   /** Starts a long-running command (events, logs -f) with piped output and no timeout. */
-  spawn(args: string[], signal?: AbortSignal): ResultPromise<SpawnOptions> {
-    const options: SpawnOptions = {
-      env: this.env,
-      extendEnv: true,
-      cwd: this.workDir,
-      buffer: false,
-      reject: false,
-      stdin: 'ignore',
-      cancelSignal: signal,
-    };
-    return execa(this.binary, args, options);
+  spawn(args: string[], signal?: AbortSignal): SpawnedCommand {
+    const child = this.start(args, 'ignore', undefined, signal);
+    return spawned(child, signal) as SpawnedCommand;
   }
 
   /** Starts a long-running command with a writable stdin (interactive exec). */
-  spawnInteractive(args: string[]): ResultPromise<InteractiveOptions> {
-    const options: InteractiveOptions = {
-      env: this.env,
-      extendEnv: true,
-      cwd: this.workDir,
-      buffer: false,
-      reject: false,
-      stdin: 'pipe',
-    };
-    return execa(this.binary, args, options);
+  spawnInteractive(args: string[]): InteractiveCommand {
+    const child = this.start(args, 'pipe');
+    return spawned(child) as InteractiveCommand;
   }
+
+  private start(args: string[], stdin: 'ignore' | 'pipe', cwd?: string, signal?: AbortSignal): ChildProcess {
+    return spawn(this.binary, args, {
+      env: { ...process.env, ...this.env },
+      cwd: cwd ?? this.workDir,
+      stdio: [stdin, 'pipe', 'pipe'],
+      signal,
+    });
+  }
+}
+
+function spawned(child: ChildProcess, signal?: AbortSignal): SpawnedCommand & { stdin: Writable | null } {
+  const done = new Promise<SpawnResult>((resolve) => {
+    let failed = false;
+    child.on('error', () => {
+      failed = true; // a start failure or the abort; 'close' follows either way
+    });
+    child.once('close', (code) =>
+      resolve({ exitCode: failed || code === null ? undefined : code, canceled: signal?.aborted === true }),
+    );
+  });
+  return {
+    stdout: child.stdout as Readable,
+    stderr: child.stderr as Readable,
+    stdin: child.stdin,
+    kill: (sig = 'SIGTERM') => {
+      child.kill(sig);
+    },
+    done,
+  };
 }
 
 /** The meaningful part of podman's stderr: its `Error: …` lines, else everything. */

@@ -27,7 +27,7 @@ export function podmanEventSource(cli: PodmanCli): EventSource {
     createInterface({ input: child.stdout })
       .on('line', onLine)
       .on('error', () => undefined);
-    await child;
+    await child.done;
   };
 }
 

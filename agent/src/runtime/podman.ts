@@ -37,7 +37,7 @@ interface PodmanStatsJson {
 }
 
 /**
- * The podman runtime driver, over the podman CLI (execa). Every call carries CONTAINERS_CONF.
+ * The podman runtime driver, over the podman CLI (node:child_process). Every call carries CONTAINERS_CONF.
  * A sandbox is a podman pod (infra container from podman's local pause image); containers join it
  * with `--pod`. Events come from one long-lived `podman events` process.
  */
@@ -197,7 +197,7 @@ export class PodmanDriver implements RuntimeDriver {
       stderrTail = (stderrTail + chunk.toString()).slice(-2048);
       handlers.onStderr(chunk);
     });
-    child.then((result) => {
+    child.done.then((result) => {
       const code = result.exitCode;
       // 125: podman itself failed; undefined: the client was killed (abort).
       if (code === undefined || code === 125) handlers.onExit(-1, podmanErrorText(stderrTail) || 'exec ended');
@@ -241,8 +241,8 @@ export class PodmanDriver implements RuntimeDriver {
       onChunk(chunk, 'stderr');
       if (stderrText.length < 4096) stderrText += chunk.toString();
     });
-    const result = await child;
-    if (result.isCanceled || signal?.aborted) return;
+    const result = await child.done;
+    if (result.canceled || signal?.aborted) return;
     if (result.exitCode !== 0) {
       throw cliError(args, { exitCode: result.exitCode ?? -1, stdout: '', stderr: stderrText });
     }

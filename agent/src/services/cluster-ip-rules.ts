@@ -1,5 +1,5 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { execa } from 'execa';
 
 /**
  * Makes ClusterIP addresses work for pods on this node (docs/services.md): a nat chain of this
@@ -83,6 +83,9 @@ export class ClusterIpRules {
   }
 }
 
-async function iptables(...args: string[]): Promise<void> {
-  await execa('iptables', ['-w', '5', '-t', 'nat', ...args]);
+/** Runs `iptables -t nat …`; rejects on a non-zero exit (as `-C` does for a missing rule). */
+function iptables(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('iptables', ['-w', '5', '-t', 'nat', ...args], (error) => (error ? reject(error) : resolve()));
+  });
 }
