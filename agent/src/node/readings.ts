@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces, platform, release } from 'node:os';
 import type { NodeAddress } from '@peapod/core';
 import { kubernetesArch, readDeviceModel } from '@peapod/firmware-profiles';
-import si from 'systeminformation';
+import {
+  type CpuTimes,
+  cpuUsageMilli,
+  defaultRouteInterface,
+  osReleaseField,
+  parseCpuTimes,
+  parseLoadavgProcesses,
+  parseMeminfo,
+} from './procfs.js';
 
 /** What the device is (read once at start). */
 export interface DeviceInfo {
@@ -42,49 +50,69 @@ function readTrimmed(path: string): string {
   }
 }
 
-function osImage(fallback: string): string {
-  const line = readTrimmed('/etc/os-release')
-    .split('\n')
-    .find((l) => l.startsWith('PRETTY_NAME='));
-  return line ? line.slice('PRETTY_NAME='.length).replace(/^"|"$/g, '') : fallback;
+function osImage(): string {
+  const text = readTrimmed('/etc/os-release');
+  const pretty = osReleaseField(text, 'PRETTY_NAME');
+  if (pretty) return pretty;
+  return [osReleaseField(text, 'NAME'), osReleaseField(text, 'VERSION')].filter(Boolean).join(' ') || 'Linux';
+}
+
+/** The IPv4 address of the default-route interface, else of the first external interface. */
+function primaryIPv4(): string | undefined {
+  const all = networkInterfaces();
+  const ipv4 = (name: string) => all[name]?.find((a) => a.family === 'IPv4' && !a.internal)?.address;
+  const route = defaultRouteInterface(readTrimmed('/proc/net/route'));
+  const fromRoute = route ? ipv4(route) : undefined;
+  return fromRoute ?? Object.keys(all).map(ipv4).find(Boolean);
+}
+
+/** DMI vendor and product (x86), when the device tree has no model. */
+function dmiModel(): string | undefined {
+  const parts = [readTrimmed('/sys/class/dmi/id/sys_vendor'), readTrimmed('/sys/class/dmi/id/product_name')];
+  return parts.filter(Boolean).join(' ') || undefined;
+}
+
+function cpuTimes(): CpuTimes {
+  return parseCpuTimes(readTrimmed('/proc/stat'));
 }
 
 export async function readDeviceInfo(nodeIP?: string): Promise<DeviceInfo> {
-  const [os, system, cpu, interfaces] = await Promise.all([si.osInfo(), si.system(), si.cpu(), si.networkInterfaces()]);
-  const list = Array.isArray(interfaces) ? interfaces : [interfaces];
-  const primary = list.find((i) => i.default && i.ip4) ?? list.find((i) => !i.internal && i.ip4);
   const addresses: NodeAddress[] = [];
-  const ip = nodeIP ?? primary?.ip4;
+  const ip = nodeIP ?? primaryIPv4();
   if (ip) addresses.push({ type: 'InternalIP', address: ip });
   addresses.push({ type: 'Hostname', address: hostname() });
   return {
     hostname: hostname(),
     arch: kubernetesArch(),
-    os: os.platform === 'linux' ? 'linux' : os.platform,
-    osImage: osImage(`${os.distro} ${os.release}`.trim()),
-    kernelVersion: os.kernel,
-    model: readDeviceModel() ?? ([system.manufacturer, system.model].filter(Boolean).join(' ') || undefined),
-    machineID: readTrimmed('/etc/machine-id') || os.serial || '',
-    systemUUID: system.uuid || readTrimmed('/sys/class/dmi/id/product_uuid') || '',
+    os: platform(),
+    osImage: osImage(),
+    kernelVersion: release(),
+    model: readDeviceModel() ?? dmiModel(),
+    machineID: readTrimmed('/etc/machine-id'),
+    systemUUID: readTrimmed('/sys/class/dmi/id/product_uuid'),
     bootID: readTrimmed('/proc/sys/kernel/random/boot_id'),
-    cpuCores: cpu.cores,
+    cpuCores: cpuTimes().cores,
     addresses,
   };
 }
 
+/** The CPU sample of the previous reading: usage is measured between two readings (since boot at first). */
+let lastCpu: CpuTimes = { busy: 0, total: 0, cores: 1 };
+
 export async function readDeviceReadings(dataDir: string): Promise<DeviceReadings> {
-  const [load, mem, fs] = await Promise.all([si.currentLoad(), si.mem(), statfs(dataDir)]);
-  const cpuCores = load.cpus.length || 1;
-  // /proc/loadavg: "0.10 0.20 0.30 running/total lastpid"
-  const processes = Number(readTrimmed('/proc/loadavg').split(' ')[3]?.split('/')[1] ?? 0);
+  const fs = await statfs(dataDir);
+  const cpu = cpuTimes();
+  const usage = cpuUsageMilli(lastCpu, cpu);
+  lastCpu = cpu;
+  const mem = parseMeminfo(readTrimmed('/proc/meminfo'));
   return {
-    cpuCores,
-    cpuUsageMilli: Math.round((load.currentLoad / 100) * cpuCores * 1000),
-    memoryTotalBytes: mem.total,
-    memoryAvailableBytes: mem.available,
+    cpuCores: cpu.cores,
+    cpuUsageMilli: usage,
+    memoryTotalBytes: mem.totalBytes,
+    memoryAvailableBytes: mem.availableBytes,
     diskTotalBytes: fs.blocks * fs.bsize,
     diskAvailableBytes: fs.bavail * fs.bsize,
-    processes,
+    processes: parseLoadavgProcesses(readTrimmed('/proc/loadavg')),
     pidMax: Number(readTrimmed('/proc/sys/kernel/pid_max')) || 32768,
   };
 }
