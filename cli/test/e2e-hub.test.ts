@@ -81,6 +81,11 @@ describe('peapod against a real hub, compared with kubectl', () => {
     expect(spec.replicas).toBe(2);
     expect(spec.strategy.rollingUpdate.maxSurge).toBe('25%');
     expect(spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    const dup = await same(['create', '-f', file]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain(
+      `Error from server (AlreadyExists): error when creating "${file}": deployments.apps "web" already exists`,
+    );
   });
 
   it('shows deployments and services like kubectl, in every output format', async () => {
