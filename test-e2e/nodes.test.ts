@@ -62,6 +62,50 @@ const byNode = (pods: PodView[]) => {
 };
 
 describe('node loss and taints', { timeout: 240_000 }, () => {
+  it('scaling down while a device is away removes its pods first and keeps the healthy ones', async () => {
+    const manifest = JSON.parse(sleepers('away', 4));
+    manifest.spec.template.spec.tolerations = []; // the default 300 s: nothing is replaced meanwhile
+    expect((await c.peapod(['apply', '-f', '-'], JSON.stringify(manifest))).stdout).toBe(
+      'deployment.apps/away created\n',
+    );
+    expect((await c.peapod(['rollout', 'status', 'deployment/away', '--timeout=60s'])).code).toBe(0);
+    const initial = (await listPods(c, 'app=away')).filter(serving);
+    const counts = byNode(initial);
+    const victim = c.agents.reduce((a, b) => ((counts.get(b.name) ?? 0) > (counts.get(a.name) ?? 0) ? b : a));
+    const away = initial.filter((p) => p.node === victim.name);
+    const healthy = initial.filter((p) => p.node !== victim.name);
+
+    await victim.kill9();
+    await until(
+      'the node unreachable',
+      async () => readyStatus(await c.get(`/api/v1/nodes/${victim.name}`)) === 'Unknown',
+    );
+    const scale = await c.peapod(['scale', 'deployment', 'away', `--replicas=${healthy.length}`]);
+    expect(scale.stdout).toBe('deployment.apps/away scaled\n');
+    await until('the away pods chosen for deletion', async () => {
+      const pods = await listPods(c, 'app=away');
+      return away.every((a) => pods.find((p) => p.name === a.name)?.terminating);
+    });
+    const live = (await listPods(c, 'app=away')).filter((p) => !p.terminating);
+    expect(new Map(live.map((p) => [p.name, p.containerIDs.join()]))).toEqual(
+      new Map(healthy.map((p) => [p.name, p.containerIDs.join()])),
+    );
+
+    // Back online, the device stops them and the hub forgets them.
+    await victim.restart();
+    await until(
+      'the away pods gone',
+      async () => {
+        const pods = await listPods(c, 'app=away');
+        if (pods.length !== healthy.length || pods.some((p) => p.terminating)) return false;
+        for (const p of away) if ((await containersOf(victim.name, p.name)).length > 0) return false;
+        return true;
+      },
+      60_000,
+    );
+    expect((await c.peapod(['delete', 'deployment', 'away'])).code).toBe(0);
+  });
+
   it('replaces the pods of a killed device elsewhere and removes only the surplus when it returns', async () => {
     const applied = await c.peapod(['apply', '-f', '-'], sleepers('nl', 4));
     expect(applied.stdout).toBe('deployment.apps/nl created\n');
