@@ -281,4 +281,22 @@ describe('node loss and taints', { timeout: 240_000 }, () => {
     const again = await c.kubectl(['get', 'node', x, '--no-headers']);
     expect(again.stdout).toMatch(new RegExp(`^${x} +Ready +`));
   });
+
+  it('deleting a deployment removes its replica sets, pods and containers on every device', async () => {
+    const pods = await listPods(c, 'app=nl');
+    expect(pods.length).toBeGreaterThan(0);
+    expect((await c.kubectl(['delete', 'deployment', 'nl'])).stdout).toBe('deployment.apps "nl" deleted\n');
+    await until(
+      'nl pods and containers gone',
+      async () => {
+        const rs = await c.get('/apis/apps/v1/namespaces/default/replicasets?labelSelector=app%3Dnl');
+        if (rs.items.length > 0 || (await listPods(c, 'app=nl')).length > 0) return false;
+        for (const p of pods) if ((await containersOf(p.node!, p.name)).length > 0) return false;
+        return true;
+      },
+      60_000,
+    );
+    const left = await c.peapod(['get', 'pods', '-l', 'app=nl']);
+    expect(left.stderr).toBe('No resources found in default namespace.\n');
+  });
 });
