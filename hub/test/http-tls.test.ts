@@ -109,8 +109,23 @@ describe('hub flags', () => {
         '--insecure-http',
         '--log-level',
         'debug',
+        '--mqtts-port=0',
+        '--wss-port',
+        'off',
+        '--broker',
+        'mqtts://hub:secret@broker.lan:8883',
+        '--broker-ca-file=/ca.pem',
+        '--node-grace-period',
+        '2m',
       ]),
     ).toEqual({
+      mqtt: {
+        mqttsPort: 0,
+        wssPort: null,
+        broker: 'mqtts://hub:secret@broker.lan:8883',
+        brokerCaFile: '/ca.pem',
+        nodeGracePeriodMs: 120_000,
+      },
       dataDir: '/d',
       host: '127.0.0.1',
       port: 0,
@@ -118,7 +133,8 @@ describe('hub flags', () => {
       insecureHttp: true,
       logLevel: 'debug',
     });
-    expect(parseHubFlags(['--insecure-http=false'])).toEqual({ insecureHttp: false });
+    expect(parseHubFlags(['--insecure-http=false'])).toEqual({ mqtt: {}, insecureHttp: false });
+    expect(parseHubFlags(['--node-grace-period=500ms']).mqtt.nodeGracePeriodMs).toBe(500);
   });
 
   it('rejects unknown flags and bad values with a message', () => {
@@ -126,6 +142,8 @@ describe('hub flags', () => {
     expect(() => parseHubFlags(['--port', '70000'])).toThrow(/invalid --port/);
     expect(() => parseHubFlags(['--port'])).toThrow(/needs a value/);
     expect(() => parseHubFlags(['--log-level', 'loud'])).toThrow(/invalid --log-level/);
+    expect(() => parseHubFlags(['--wss-port', 'on'])).toThrow(/invalid --wss-port/);
+    expect(() => parseHubFlags(['--node-grace-period', 'soon'])).toThrow(/invalid --node-grace-period/);
   });
 
   it('has embedded defaults', () => {
