@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [--no-build] [--skip-sim] [--skip-podman] [--nodes N] [--idle S] [--out F]`
+// `npm run bench [-- --quick] [--no-build] [--skip-sim] [--skip-podman] [--nodes N] [--idle S] [--pods-per-node P] [--out F]`
 // Builds (npx tsc -b), runs the fleet simulator (hollow nodes against a real hub process) and the
 // real-podman comparisons, prints the table and writes bench/RESULTS.md. Loopback only; every
 // process is stopped by PID and every container removed by label.
@@ -33,7 +33,7 @@ if (value('--nodes')) {
   const nodes = value('--nodes');
   scenarios.splice(0, scenarios.length, {
     nodes,
-    podsPerNode: 10,
+    podsPerNode: value('--pods-per-node') ?? 10,
     workers: Math.ceil(nodes / 250),
     idleSeconds: value('--idle') ?? (quick ? 30 : 330),
   });

@@ -9,7 +9,13 @@ process.on('message', async (msg) => {
     if (msg.cmd === 'start') {
       const t0 = Date.now();
       fleet = await startHollowFleet(msg.options);
-      process.send({ type: 'ready', names: fleet.names, retries: fleet.retries, ms: Date.now() - t0 });
+      process.send({
+        type: 'ready',
+        names: fleet.names,
+        retries: fleet.retries,
+        failed: fleet.failed,
+        ms: Date.now() - t0,
+      });
     } else if (msg.cmd === 'kill') {
       const at = Date.now();
       fleet.killUnclean(msg.name);

@@ -28,6 +28,7 @@ export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix,
   const t0 = Date.now();
   const started = [];
   let retries = 0;
+  const failed = [];
   for (let w = 0; w < workers; w++) {
     const count = Math.min(per, nodes - w * per);
     if (count <= 0) break;
@@ -44,12 +45,15 @@ export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix,
         dataRoot: tempDir('peapod-bench-fleet-'),
         heartbeatSeconds,
         concurrency: Math.max(5, Math.ceil(20 / workers)),
+        attempts: 8,
+        tolerateFailures: true,
       },
     });
     started.push(
       ready.then((msg) => {
         for (const n of msg.names) owner.set(n, child);
         retries += msg.retries ?? 0;
+        failed.push(...(msg.failed ?? []));
       }),
     );
   }
@@ -59,6 +63,7 @@ export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix,
     pids: children.map((c) => c.pid),
     joinMs: Date.now() - t0,
     retries,
+    failed,
     async kill(name) {
       const child = owner.get(name);
       const done = reply(child, 'killed');

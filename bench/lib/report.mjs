@@ -15,7 +15,7 @@ export function simulatorRows(s) {
   const rows = [
     row(
       `Hollow nodes joined and Ready (${tag}, 1 process per ≤ 250)`,
-      `${s.nodes} in ${s.joinSeconds.toFixed(1)} s${s.joinRetries ? ` (${s.joinRetries} start retries)` : ''}`,
+      `${s.nodes}${s.joinFailures ? ` of ${s.requestedNodes} (${s.joinFailures} gave up after 8 attempts)` : ''} in ${s.joinSeconds.toFixed(1)} s${s.joinRetries ? `, ${s.joinRetries} start retries` : ''}`,
       '1,000 nodes on this 2-core machine',
       s.nodes >= 1000 ? true : undefined,
     ),

@@ -81,8 +81,10 @@ async function timed(times, fn) {
   return res;
 }
 
-export async function runSimulatorScenario({ nodes, podsPerNode, workers, idleSeconds, fillTo, log }) {
+export async function runSimulatorScenario({ nodes: requested, podsPerNode, workers, idleSeconds, fillTo, log }) {
+  let nodes = requested;
   const r = { nodes, pods: nodes * podsPerNode, idleSeconds };
+  // `nodes` becomes the number that joined (some may give up under load).
   const hub = await startHub();
   const proxy = await startCountingProxy(hub.mqttPort);
   const api = createApi(hub);
@@ -98,6 +100,12 @@ export async function runSimulatorScenario({ nodes, podsPerNode, workers, idleSe
       prefix: 'hollow',
     });
     const names = new Set(fleet.names);
+    r.requestedNodes = nodes;
+    r.joinFailures = fleet.failed.length;
+    if (fleet.failed.length) log(`${fleet.failed.length} nodes gave up joining, e.g. ${fleet.failed[0].error}`);
+    nodes = fleet.names.length;
+    r.nodes = nodes;
+    r.pods = nodes * podsPerNode;
     await until(
       async () => {
         const { body } = await api.ok('GET', '/api/v1/nodes');
@@ -131,7 +139,11 @@ export async function runSimulatorScenario({ nodes, podsPerNode, workers, idleSe
     })();
     const t0 = Date.now();
     for (let d = 0; d < deployments; d++)
-      await api.ok('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deployment(`sim-${d}`, total / deployments));
+      await api.ok(
+        'POST',
+        `/apis/apps/v1/namespaces/${NS}/deployments`,
+        deployment(`sim-${d}`, Math.floor(total / deployments) + (d < total % deployments ? 1 : 0)),
+      );
     const benchPods = () => [...tracker.pods.values()].filter((p) => p.namespace === NS);
     await until(
       () => benchPods().filter((p) => p.running && !p.deleting).length >= total,

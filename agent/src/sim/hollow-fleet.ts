@@ -26,11 +26,16 @@ export interface HollowFleetOptions {
   profile?: string;
   /** Start attempts per node before giving up (default 5, 1 s × attempt apart). */
   attempts?: number;
+  /** Keep the nodes that did start when some give up (listed in `failed`) instead of throwing. */
+  tolerateFailures?: boolean;
   log?: AgentLogger;
 }
 
 export interface HollowFleet {
+  /** The nodes that started (all of them unless `tolerateFailures`). */
   readonly names: string[];
+  /** Nodes that gave up starting (only with `tolerateFailures`), with the last error. */
+  readonly failed: { name: string; error: string }[];
   /** Start attempts that failed and were retried. */
   readonly retries: number;
   agent(name: string): AgentHandle;
@@ -91,11 +96,17 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
       }
     }
   };
+  const failed: { name: string; error: string }[] = [];
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const index = next++;
-      await startWithRetry(names[index], index);
+      try {
+        await startWithRetry(names[index], index);
+      } catch (error) {
+        if (!options.tolerateFailures) throw error;
+        failed.push({ name: names[index], error: String(error) });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 20, names.length) }, worker));
@@ -107,7 +118,8 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
   };
 
   return {
-    names,
+    names: names.filter((n) => agents.has(n)),
+    failed,
     retries,
     agent,
     killUnclean(name) {
