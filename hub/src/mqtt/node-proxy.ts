@@ -165,7 +165,8 @@ export class MqttNodeProxy implements NodeProxy {
     const control = (body: RequestBody) => {
       if (finished) return;
       const message = { v: PROTOCOL_VERSION, id, ...body } as ProxyRequest;
-      void this.bus.publish(topics.requests(nodeName), encode(message), { qos: 0 });
+      // QoS 1 like the exec request itself: the broker keeps order only within one QoS level.
+      void this.bus.publish(topics.requests(nodeName), encode(message), { qos: 1 });
     };
     return {
       writeStdin: (data) => {
