@@ -33,3 +33,9 @@ process.on('message', async (msg) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// One hollow node's stray rejection (e.g. a join answer timing out after its publish already
+// failed and the node retried) must not take the other nodes of this worker down.
+let stray = 0;
+process.on('unhandledRejection', (reason) => {
+  if (stray++ < 5) process.stderr.write(`fleet worker: unhandled rejection: ${reason}\n`);
+});

@@ -106,15 +106,19 @@ export async function runSimulatorScenario({ nodes: requested, podsPerNode, work
     nodes = fleet.names.length;
     r.nodes = nodes;
     r.pods = nodes * podsPerNode;
+    let ready = 0;
     await until(
       async () => {
         const { body } = await api.ok('GET', '/api/v1/nodes');
-        return body.items.filter((n) => names.has(n.metadata.name) && readyStatus(n) === 'True').length === nodes;
+        ready = body.items.filter((n) => names.has(n.metadata.name) && readyStatus(n) === 'True').length;
+        return ready === names.size;
       },
       300_000,
       'hollow nodes Ready',
       1000,
-    );
+    ).catch((error) => {
+      throw new Error(`${error.message}: ${ready} of ${names.size} started nodes Ready (${nodes} requested)`);
+    });
     r.joinSeconds = fleet.joinMs / 1000;
     r.joinRetries = fleet.retries;
     log(`${nodes} nodes Ready after ${r.joinSeconds.toFixed(1)} s`);
