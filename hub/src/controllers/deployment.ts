@@ -10,6 +10,7 @@ import {
   selectorFromLabelSelector,
 } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
+import { claimOwned } from './claim.js';
 import {
   calculateStatus,
   getCondition,
@@ -145,31 +146,14 @@ export function createDeploymentController(): HubComponent {
   // ---------------------------------------------------------------------------------------------
   // Claiming ReplicaSets
 
-  const claimReplicaSets = (ctx: HubContext, d: Deployment, selector: Selector): ReplicaSet[] => {
-    const uid = d.metadata.uid;
-    const owned: ReplicaSet[] = [];
-    for (const rs of ctx.service.list(REPLICASETS, { namespace: d.metadata.namespace }).items as ReplicaSet[]) {
-      const ref = controllerRef(rs);
-      const matches = selector.matches(rs.metadata.labels ?? {});
-      if (ref?.uid === uid) {
-        if (matches) owned.push(rs);
-        else if (!isDeleting(rs)) {
-          ctx.service.mutate(REPLICASETS, rs.metadata.namespace, rs.metadata.name as string, (r) => {
-            r.metadata.ownerReferences = (r.metadata.ownerReferences ?? []).filter((o) => o.uid !== uid);
-            return r;
-          });
-        }
-      } else if (!ref && matches && !isDeleting(rs) && !isDeleting(d)) {
-        const adopted = ctx.service.mutate(REPLICASETS, rs.metadata.namespace, rs.metadata.name as string, (r) => {
-          if (controllerRef(r)) return undefined;
-          r.metadata.ownerReferences = [...(r.metadata.ownerReferences ?? []), ownerReferenceTo(d)];
-          return r;
-        }) as ReplicaSet;
-        if (controllerRef(adopted)?.uid === uid) owned.push(adopted);
-      }
-    }
-    return owned;
-  };
+  const claimReplicaSets = (ctx: HubContext, d: Deployment, selector: Selector): ReplicaSet[] =>
+    claimOwned(
+      ctx.service,
+      REPLICASETS,
+      d,
+      selector,
+      ctx.service.list(REPLICASETS, { namespace: d.metadata.namespace }).items as ReplicaSet[],
+    );
 
   const split = (d: Deployment, rss: ReplicaSet[]): ReplicaSets => {
     const sorted = [...rss].sort(oldestFirst);

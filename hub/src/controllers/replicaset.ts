@@ -8,6 +8,7 @@ import {
   type Taint,
 } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
+import { claimOwned } from './claim.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { evictionDecision } from './eviction.js';
 import { listAndWatch } from './list-watch.js';
@@ -108,32 +109,8 @@ export function createReplicaSetController(): HubComponent {
     }
   };
 
-  const claimPods = (ctx: HubContext, rs: ReplicaSet, selector: Selector, pods: Pod[]): Pod[] => {
-    const uid = rs.metadata.uid;
-    const owned: Pod[] = [];
-    for (const pod of pods) {
-      const ref = controllerRef(pod);
-      const matches = selector.matches(pod.metadata.labels ?? {});
-      if (ref?.uid === uid) {
-        if (matches) owned.push(pod);
-        else if (!isDeleting(pod)) {
-          ctx.service.mutate(PODS, pod.metadata.namespace, pod.metadata.name as string, (p) => {
-            p.metadata.ownerReferences = (p.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
-            if (p.metadata.ownerReferences.length === 0) delete p.metadata.ownerReferences;
-            return p;
-          });
-        }
-      } else if (!ref && matches && !isDeleting(pod) && !isDeleting(rs)) {
-        const adopted = ctx.service.mutate(PODS, pod.metadata.namespace, pod.metadata.name as string, (p) => {
-          if (controllerRef(p)) return undefined;
-          p.metadata.ownerReferences = [...(p.metadata.ownerReferences ?? []), ownerReferenceTo(rs)];
-          return p;
-        }) as Pod;
-        if (controllerRef(adopted)?.uid === uid) owned.push(adopted);
-      }
-    }
-    return owned;
-  };
+  const claimPods = (ctx: HubContext, rs: ReplicaSet, selector: Selector, pods: Pod[]): Pod[] =>
+    claimOwned(ctx.service, PODS, rs, selector, pods);
 
   /** Creates up to `count` pods in slow-start batches; stops at the first failure and reports it. */
   const createPods = (ctx: HubContext, rs: ReplicaSet, count: number): { created: Pod[]; error?: Error } => {
