@@ -6,12 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== npm ci"
-  npm ci --no-audit --no-fund
-fi
-echo "== podman, runc and demo images"
-sh ci/setup-podman.sh
+sh scripts/install.sh
 echo "== build"
 npx tsc -b
 export CONTAINERS_CONF="$ROOT/ci/containers.conf"
