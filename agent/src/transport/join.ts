@@ -1,5 +1,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import {
@@ -41,7 +42,9 @@ export function fetchPinnedCa(url: string, caHash: string, timeoutMs = 10_000): 
   const u = new URL(url);
   const port = Number(u.port) || (u.protocol === 'wss:' ? 443 : 8883);
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: u.hostname, port, rejectUnauthorized: false, servername: u.hostname }, () => {
+    // SNI carries host names only (RFC 6066); an IP address as servername is deprecated in Node.
+    const servername = isIP(u.hostname) ? undefined : u.hostname;
+    const socket = tlsConnect({ host: u.hostname, port, rejectUnauthorized: false, servername }, () => {
       let cert: PeerCertificate | undefined = socket.getPeerCertificate(true);
       const seen = new Set<string>();
       while (cert?.raw && !seen.has(cert.fingerprint256)) {

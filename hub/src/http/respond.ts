@@ -60,7 +60,10 @@ export function sendError(res: ServerResponse, error: unknown, log?: Logger): vo
     res.end();
     return;
   }
-  if (apiError.code === 429 || apiError.code === 503) res.setHeader('Retry-After', '1');
+  // Only a real "try again shortly" invites kubectl's silent retries (ten of them); an offline
+  // node's 503 must fail at once.
+  const retryAfter = apiError.status.details?.retryAfterSeconds ?? (apiError.code === 429 ? 1 : undefined);
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   // The rest of an oversized body is not read: do not reuse the connection.
   if (apiError.code === 413) res.setHeader('Connection', 'close');
   sendJson(res, apiError.code, apiError.status);
