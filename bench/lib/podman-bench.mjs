@@ -3,7 +3,7 @@
 // down (offline cache); CLI cold start. Every container carries a label of this run and is removed.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { measureCliColdStart } from '../cli-cold-start.mjs';
@@ -210,5 +210,6 @@ export async function runPodmanBench({ runs, log }) {
     await hub?.cleanup();
     await removePodsLabelled(nodeLabel).catch(() => undefined);
     await removePodsLabelled(`peapod-bench=${runId}`).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
   }
 }
