@@ -1,6 +1,8 @@
 // Idle RSS of a real agent process (`peapod agent`, podman runtime) against a real `peapod hub`,
 // and the RSS each heavy module adds to a bare Node process. Run `npx tsc -b` first.
-//   node bench/agent-rss.mjs [settleSeconds=25] [-- extra node flags for the agent]
+//   [MODULES=mqtt,yaml] node bench/agent-rss.mjs [settleSeconds=45] [-- extra node flags for the agent]
+// Prints the median/min/max VmRSS over the last 10 seconds. Idle RSS is noisy (±5 MiB between runs):
+// V8 keeps the young generation it grew while loading modules until its memory reducer runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -9,7 +11,7 @@ import { CONTAINERS_CONF, PEAPOD, ROOT, rssBytes, startHub, stopChild, tempDir }
 
 const MiB = 1024 * 1024;
 const dash = process.argv.indexOf('--');
-const settleSeconds = Number(process.argv[2] && process.argv[2] !== '--' ? process.argv[2] : 25);
+const settleSeconds = Number(process.argv[2] && process.argv[2] !== '--' ? process.argv[2] : 45);
 const nodeFlags = dash >= 0 ? process.argv.slice(dash + 1) : [];
 
 /** VmRSS of `node -e "await import(spec)"` minus that of a bare node, in MiB. */
@@ -66,15 +68,16 @@ try {
   for (let s = 1; s <= settleSeconds; s++) {
     await sleep(1000);
     if (agent.exitCode !== null) throw new Error(`agent exited: ${err}`);
-    if (s >= settleSeconds - 4) samples.push(rssBytes(agent.pid) / MiB);
+    if (s > settleSeconds - 10) samples.push(rssBytes(agent.pid) / MiB);
   }
   const ready = spawnSync(process.execPath, [PEAPOD, 'get', 'node', nodeName, '--kubeconfig', hub.kubeconfig], {
     encoding: 'utf8',
   });
   console.log(ready.stdout.trim() || ready.stderr.trim());
+  const sorted = [...samples].sort((a, b) => a - b);
   console.log(
-    `agent idle RSS after ${settleSeconds}s${nodeFlags.length ? ` (${nodeFlags.join(' ')})` : ''}: ` +
-      `${samples.map((v) => v.toFixed(1)).join(' ')} MiB (last five seconds)`,
+    `agent idle RSS, last 10 of ${settleSeconds}s${nodeFlags.length ? ` (${nodeFlags.join(' ')})` : ''}: ` +
+      `median ${sorted[sorted.length >> 1].toFixed(1)} MiB, min ${sorted[0].toFixed(1)}, max ${sorted.at(-1).toFixed(1)}`,
   );
 } finally {
   await stopChild(agent);
