@@ -278,5 +278,20 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
     expect(restarted.name).toBe('liveness-exec');
     const row = await c.peapod(['get', 'pod', 'liveness-exec', '--no-headers']);
     expect(row.stdout).toMatch(/^liveness-exec +[01]\/1 +\S+ +[1-9]\d* \(\S+ ago\) +/);
+    // The agent's kubelet events reach the hub: describe shows why it restarted, as on a cluster.
+    let lastDescribe = '';
+    const described = await until(
+      'kubelet events in describe',
+      async () => {
+        const d = await c.kubectl(['describe', 'pod', 'liveness-exec']);
+        lastDescribe = d.stdout + d.stderr;
+        return /Warning +Unhealthy +.+ +kubelet +Liveness probe failed/.test(d.stdout) && d.stdout;
+      },
+      30_000,
+    ).catch((e) => {
+      throw new Error(`${e.message}\n${lastDescribe}`);
+    });
+    expect(described).toMatch(/Normal +Started +.+ +kubelet +Started container liveness/);
+    expect(described).toMatch(/Normal +Killing +.+ +kubelet +Container liveness failed liveness probe, will be restarted/);
   });
 });

@@ -165,6 +165,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         .then((acked) => acked && hooks?.statusAcknowledged?.(update, transport.instance));
     }),
     podManager.onRemoved((pod) => void transport.publishRemoved([pod])),
+    podManager.onEvent?.(({ time: _agentClock, ...event }) => void transport.publishPodEvents([event])) ?? (() => {}),
   ];
   transport.onDesired((pods) => {
     hooks?.desiredChanged?.(pods);

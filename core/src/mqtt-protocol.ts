@@ -53,6 +53,8 @@ export const topics = {
   podStatus: (node: string) => `${nodeRoot(node)}/status/pods`,
   /** agent → hub, QoS 1: pods whose containers are gone (finishes graceful deletion). */
   podRemoved: (node: string) => `${nodeRoot(node)}/status/removed`,
+  /** agent → hub, QoS 1: kubelet-style pod events (Pulled, Started, BackOff, Unhealthy …). */
+  podEvents: (node: string) => `${nodeRoot(node)}/status/events`,
   /** broker → hub (the agent's Last Will), QoS 1. */
   will: (node: string) => `${nodeRoot(node)}/status/will`,
   /** hub → agent, QoS 1: logs / exec / metrics requests and their control messages. */
@@ -76,6 +78,7 @@ export type NodeTopicKind =
   | 'node-status'
   | 'pod-status'
   | 'pod-removed'
+  | 'pod-events'
   | 'will'
   | 'requests'
   | 'response';
@@ -103,6 +106,8 @@ export function parseNodeTopic(topic: string): ParsedTopic | undefined {
       return { node, kind: 'pod-status' };
     case 'status/removed':
       return { node, kind: 'pod-removed' };
+    case 'status/events':
+      return { node, kind: 'pod-events' };
     case 'status/will':
       return { node, kind: 'will' };
     case 'requests':
@@ -201,6 +206,19 @@ export interface PodStatusReport {
 export interface PodRemovedReport {
   v: number;
   pods: { namespace: string; name: string; uid: string }[];
+}
+
+export interface PodEventsReport {
+  v: number;
+  events: {
+    namespace: string;
+    name: string;
+    uid: string;
+    type: 'Normal' | 'Warning';
+    reason: string;
+    message: string;
+    fieldPath?: string;
+  }[];
 }
 
 export interface WillMessage {
@@ -420,6 +438,21 @@ export function decodePodRemovedReport(payload: Buffer | string): PodRemovedRepo
   const o = decodeJson(payload);
   arrayOf(o.pods, 'pods', (p) => podRef(p, 'pod'));
   return o as unknown as PodRemovedReport;
+}
+
+/** At most 100 events per message, each reason ≤ 128 and message ≤ 1024 characters. */
+export function decodePodEventsReport(payload: Buffer | string): PodEventsReport {
+  const o = decodeJson(payload);
+  const events = arrayOf(o.events, 'events', (e) => podRef(e, 'event'));
+  if (events.length > 100) fail('at most 100 events per message');
+  for (const e of events as unknown as Json[]) {
+    if (e.type !== 'Normal' && e.type !== 'Warning') fail('event type must be Normal or Warning');
+    const reason = str(e, 'reason') as string;
+    const message = str(e, 'message') as string;
+    str(e, 'fieldPath', true);
+    if (reason.length > 128 || message.length > 1024) fail('event reason or message too long');
+  }
+  return o as unknown as PodEventsReport;
 }
 
 export function decodeWill(payload: Buffer | string): WillMessage {

@@ -7,6 +7,7 @@ import {
   encode,
   nodeUsername,
   type Pod,
+  type PodEventsReport,
   type PodRemovedReport,
   type PodStatusEntry,
   PROTOCOL_VERSION,
@@ -209,6 +210,12 @@ export class AgentTransport {
           updates: updates.slice(i, i + STATUS_BATCH),
         })) && acknowledged;
     return acknowledged;
+  }
+
+  /** Events are best effort: not queued while the link is down (the status is what matters). */
+  publishPodEvents(events: PodEventsReport['events']): Promise<boolean> {
+    if (!this.connected) return Promise.resolve(false);
+    return this.publish(topics.podEvents(this.options.nodeName), { events });
   }
 
   publishRemoved(pods: PodRemovedReport['pods']): Promise<boolean> {

@@ -17,7 +17,11 @@ export function mayPublish(identity: Identity, topic: string): boolean {
       return topic === topics.joinRequest(identity.clientId);
     case 'node': {
       const n = identity.node;
-      if ([topics.nodeStatus(n), topics.podStatus(n), topics.podRemoved(n), topics.will(n)].includes(topic))
+      if (
+        [topics.nodeStatus(n), topics.podStatus(n), topics.podRemoved(n), topics.podEvents(n), topics.will(n)].includes(
+          topic,
+        )
+      )
         return true;
       const responsePrefix = `${topics.nodeRoot(n)}/responses/`;
       return topic.startsWith(responsePrefix) && isSafeId(topic.slice(responsePrefix.length));

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   decodeNodeReport,
+  decodePodEventsReport,
   decodePodRemovedReport,
   decodePodStatusReport,
   decodeProxyResponse,
@@ -20,6 +21,7 @@ import { DesiredStatePublisher } from './desired-state.js';
 import { handleJoin } from './join.js';
 import { MqttNodeProxy } from './node-proxy.js';
 import { NodeStatusTracker } from './node-status.js';
+import { PodEventWriter } from './pod-events.js';
 import { PodStatusWriter } from './pod-status.js';
 
 export const DEFAULT_MQTTS_PORT = 8883;
@@ -107,6 +109,7 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
       });
       const nodes = tracker;
       const pods = new PodStatusWriter(service, log, (node) => nodes.clockOffsetMs(node));
+      const podEvents = new PodEventWriter(service, context.now, log);
       proxy = new MqttNodeProxy(messageBus, log, options.proxyTimeoutMs);
       const nodeProxy = proxy;
 
@@ -123,6 +126,8 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
               return pods.handleStatus(parsed.node, decodePodStatusReport(payload));
             case 'pod-removed':
               return pods.handleRemoved(parsed.node, decodePodRemovedReport(payload));
+            case 'pod-events':
+              return podEvents.handle(parsed.node, decodePodEventsReport(payload));
             case 'response':
               return nodeProxy.handleResponse(parsed.node, decodeProxyResponse(payload));
             default:
