@@ -6,6 +6,13 @@ type Respond = (response: Omit<ProxyResponse, 'v'>) => Promise<unknown>;
 type Body = Omit<ProxyResponse, 'v' | 'id' | 'seq'>;
 type ExecRequest = Extract<ProxyRequest, { kind: 'exec' }>;
 
+const EARLY_INPUT_TTL_MS = 10_000;
+const MAX_EARLY_INPUTS = 256;
+
+function isSessionInput(request: ProxyRequest): boolean {
+  return request.kind === 'stdin' || request.kind === 'close-stdin' || request.kind === 'resize';
+}
+
 /**
  * Serves the hub's logs / exec / metrics requests from the PodManager (and, for interactive exec,
  * the runtime driver's execStream), streaming output in numbered chunks of at most
@@ -16,6 +23,11 @@ export class RequestHandler {
   private readonly sessions = new Map<string, ExecSessionControl>();
   /** Input that arrived while its exec session was still being opened. */
   private readonly opening = new Map<string, ProxyRequest[]>();
+  /**
+   * Input that arrived before its exec request (the broker does not order messages of different
+   * QoS levels): kept briefly and replayed when the request comes.
+   */
+  private readonly early = new Map<string, { input: ProxyRequest[]; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly pods: PodManager,
@@ -24,10 +36,19 @@ export class RequestHandler {
   ) {}
 
   handle(request: ProxyRequest): void {
-    const early = this.opening.get(request.id);
-    if (early && request.kind !== 'exec') {
-      early.push(request);
+    const opening = this.opening.get(request.id);
+    if (opening && request.kind !== 'exec') {
+      opening.push(request);
       return;
+    }
+    if (isSessionInput(request) && !this.sessions.has(request.id)) {
+      this.holdEarly(request);
+      return;
+    }
+    const held = request.kind === 'exec' ? this.early.get(request.id) : undefined;
+    if (held) {
+      clearTimeout(held.timer);
+      this.early.delete(request.id);
     }
     switch (request.kind) {
       case 'cancel':
@@ -60,7 +81,7 @@ export class RequestHandler {
         status: isApiError(err) ? err.status : undefined,
       });
     if (request.kind === 'exec' && (request.stdin || request.tty) && this.driver?.execStream) {
-      this.opening.set(request.id, []);
+      this.opening.set(request.id, held?.input ?? []);
       this.interactive(request, chunks, send)
         .catch(fail)
         .finally(() => {
@@ -76,6 +97,17 @@ export class RequestHandler {
       .then((result) => send(result))
       .catch(fail)
       .finally(() => this.running.delete(request.id));
+  }
+
+  private holdEarly(request: ProxyRequest): void {
+    let held = this.early.get(request.id);
+    if (!held) {
+      const timer = setTimeout(() => this.early.delete(request.id), EARLY_INPUT_TTL_MS);
+      timer.unref();
+      held = { input: [], timer };
+      this.early.set(request.id, held);
+    }
+    if (held.input.length < MAX_EARLY_INPUTS) held.input.push(request);
   }
 
   /** `kubectl exec -it`: a live session whose input arrives as further requests with the same id. */
