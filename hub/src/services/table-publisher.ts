@@ -29,7 +29,8 @@ export function createServiceTablePublisher(): HubComponent {
   const unsubscribe: (() => void)[] = [];
   let timer: NodeJS.Timeout | undefined;
   let lastHash = '';
-  let lastNodeSignature = '';
+  /** Per node, what the table depends on; heartbeats that change nothing of it cost O(1). */
+  const nodeSignatures = new Map<string, string>();
 
   return {
     name: 'service-table-publisher',
@@ -64,14 +65,17 @@ export function createServiceTablePublisher(): HubComponent {
       };
       unsubscribe.push(api.watch(SERVICES, {}, schedule), api.watch(ENDPOINTS, {}, schedule));
       unsubscribe.push(
-        api.watch(NODES, {}, () => {
-          const signature = nodeSignature(api.list(NODES).items as Node[]);
-          if (signature === lastNodeSignature) return;
-          lastNodeSignature = signature;
+        api.watch(NODES, {}, (event) => {
+          const name = event.object.metadata.name ?? '';
+          const signature = event.type === 'DELETED' ? undefined : nodeSignature(event.object as Node);
+          if (signature === nodeSignatures.get(name)) return;
+          if (signature === undefined) nodeSignatures.delete(name);
+          else nodeSignatures.set(name, signature);
           schedule();
         }),
       );
-      lastNodeSignature = nodeSignature(api.list(NODES).items as Node[]);
+      for (const node of api.list(NODES).items as Node[])
+        nodeSignatures.set(node.metadata.name ?? '', nodeSignature(node));
       schedule();
     },
     stop() {
@@ -82,14 +86,9 @@ export function createServiceTablePublisher(): HubComponent {
   };
 }
 
-/** What of the Nodes the table depends on: each node's InternalIP and whether it is Ready. */
-function nodeSignature(nodes: Node[]): string {
-  return nodes
-    .map((n) => {
-      const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
-      const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '';
-      return `${n.metadata.name}=${ip}/${ready}`;
-    })
-    .sort()
-    .join(',');
+/** What of a Node the table depends on: its InternalIP and whether it is Ready. */
+function nodeSignature(node: Node): string {
+  const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '';
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '';
+  return `${ip}/${ready}`;
 }
