@@ -292,6 +292,8 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
       throw new Error(`${e.message}\n${lastDescribe}`);
     });
     expect(described).toMatch(/Normal +Started +.+ +kubelet +Started container liveness/);
-    expect(described).toMatch(/Normal +Killing +.+ +kubelet +Container liveness failed liveness probe, will be restarted/);
+    expect(described).toMatch(
+      /Normal +Killing +.+ +kubelet +Container liveness failed liveness probe, will be restarted/,
+    );
   });
 });
