@@ -149,7 +149,6 @@ export interface EventLike {
   metadata?: { creationTimestamp?: string };
   source?: { component?: string };
   reportingController?: string;
-  involvedObject?: { fieldPath?: string };
   series?: { count?: number; lastObservedTime?: string };
 }
 
@@ -170,8 +169,7 @@ export function describeEvents(w: DescribeWriter, events: EventLike[], since: (t
     if (e.series?.count) interval = `${since(e.series.lastObservedTime)} (x${e.series.count} over ${first})`;
     else if ((e.count ?? 0) > 1) interval = `${since(e.lastTimestamp)} (x${e.count} over ${first})`;
     const source = e.source?.component || e.reportingController || '';
-    const fp = e.involvedObject?.fieldPath;
-    const msg = `${fp ? `${fp}: ` : ''}${(e.message ?? '').trim()}`;
-    w.write(1, `${e.type ?? ''}\t${e.reason ?? ''}\t${interval}\t${source}\t${msg.trim()}\n`);
+    // kubectl 1.32 prints the message alone (no involvedObject.fieldPath prefix).
+    w.write(1, `${e.type ?? ''}\t${e.reason ?? ''}\t${interval}\t${source}\t${(e.message ?? '').trim()}\n`);
   }
 }
