@@ -86,9 +86,10 @@ export async function joinHub(options: {
     ca: caPem,
     rejectUnauthorized: true,
   });
+  let timer: NodeJS.Timeout | undefined;
   try {
     const answer = new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(
+      timer = setTimeout(
         () => reject(new Error('the hub did not answer the join request')),
         options.timeoutMs ?? 10_000,
       );
@@ -97,6 +98,8 @@ export async function joinHub(options: {
         resolve(payload);
       });
     });
+    // If subscribing or publishing fails first, the pending answer must not reject unobserved later.
+    answer.catch(() => undefined);
     await client.subscribeAsync(topics.joinResponse(clientId), { qos: 1 });
     const request: JoinRequest = { v: PROTOCOL_VERSION, nodeName: options.nodeName };
     await client.publishAsync(topics.joinRequest(clientId), encode(request), { qos: 1 });
@@ -111,6 +114,7 @@ export async function joinHub(options: {
       caPem,
     };
   } finally {
+    clearTimeout(timer);
     await client.endAsync(true);
   }
 }
