@@ -193,7 +193,9 @@ export interface PodStatusEntry {
   name: string;
   uid: string;
   status: PodStatus;
+  /** Monotonic per agent process; with `observedAt` lets the hub drop stale reports. */
   sequence: number;
+  /** Agent clock, informational only (hub fields use hub time). */
   observedAt: string;
 }
 

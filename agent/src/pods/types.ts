@@ -1,4 +1,4 @@
-import type { Pod, PodStatus } from '@peapod/core';
+import type { Pod, PodStatusEntry } from '@peapod/core';
 import type { ContainerStats, ExecResult, LogOptions } from '../runtime/driver.js';
 
 /**
@@ -41,16 +41,8 @@ export interface PodManager {
   stats(): Promise<{ namespace: string; name: string; containers: (ContainerStats & { name: string })[] }[]>;
 }
 
-export interface PodStatusUpdate {
-  namespace: string;
-  name: string;
-  uid: string;
-  status: PodStatus;
-  /** Monotonic per agent process; with `observedAt` lets the hub drop stale reports. */
-  sequence: number;
-  /** Agent clock, informational only (hub fields use hub time). */
-  observedAt: string;
-}
+/** One pod's status as the agent observed it; the same shape travels to the hub (core's protocol). */
+export type PodStatusUpdate = PodStatusEntry;
 
 /** One kubelet-style event (k8s-semantics §12); `fieldPath` names the container (`spec.containers{app}`). */
 export interface PodEvent {
