@@ -65,8 +65,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // Streams and keep-alive sockets must not hold the process open once the verb is done.
-    if (!keepAlive.has(process.argv[2] ?? '')) setImmediate(() => process.exit(code));
+    // Streams and keep-alive sockets must not hold the process open once the verb is done; a
+    // daemon that failed to start (a port in use …) must not linger half-started either.
+    if (!keepAlive.has(process.argv[2] ?? '') || code !== 0) setImmediate(() => process.exit(code));
   },
   (e) => {
     process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
