@@ -13,6 +13,7 @@ import {
   type TestHub,
   tempDir,
 } from '../../hub/test/mqtt-harness.js';
+import { ClusterIpRules } from '../src/services/cluster-ip-rules.js';
 
 /**
  * End to end with real processes: an in-process hub slice (store, service, MQTT component) and a
@@ -103,6 +104,7 @@ afterAll(async () => {
     await exited;
   }
   await h?.stop();
+  for (const name of [nodeName, otherName]) await ClusterIpRules.removeLeftovers(name);
   // Pods first (removing a pod removes its infra container), then any stray container.
   const ids = (args: string[]) => podman(args).split('\n').filter(Boolean);
   for (const id of ids(['pod', 'ps', '-q', '--filter', `label=io.peapod.node=${nodeName}`]))

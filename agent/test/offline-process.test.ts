@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../../hub/test/helpers/api-client.js';
 import { type HubProcess, startHubProcess } from '../../hub/test/helpers/hub-process.js';
 import { startTcpRelay, type TcpRelay } from '../../test-e2e/helpers/tcp-relay.js';
+import { ClusterIpRules } from '../src/services/cluster-ip-rules.js';
 
 const CONTAINERS_CONF = fileURLToPath(new URL('../../ci/containers.conf', import.meta.url));
 const AGENT_MAIN = fileURLToPath(new URL('./fixtures/agent-main.mjs', import.meta.url));
@@ -241,6 +242,7 @@ afterAll(async () => {
   }
   await relay?.close();
   await hub?.cleanup();
+  await ClusterIpRules.removeLeftovers(NODE);
   const pods = podman(['pod', 'ps', '-q', '--filter', `label=io.peapod.node=${NODE}`])
     .split('\n')
     .filter(Boolean);

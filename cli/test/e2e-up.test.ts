@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterIpRules } from '../../agent/src/services/cluster-ip-rules.js';
 import { clients, PEAPOD, runCommand } from './helpers.js';
 
 const CONTAINERS_CONF = new URL('../../ci/containers.conf', import.meta.url).pathname;
@@ -78,6 +79,7 @@ afterAll(async () => {
     rmSync(join(dir, '..'), { recursive: true, force: true });
   }
   await cleanupContainers();
+  await ClusterIpRules.removeLeftovers(NODE);
 }, 120_000);
 
 describe('peapod with a live agent (peapod up)', () => {

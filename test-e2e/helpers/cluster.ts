@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '@peapod/core';
+import { ClusterIpRules } from '../../agent/src/services/cluster-ip-rules.js';
 import { CONTAINERS_CONF, cleanupByLabel, freePort } from '../../agent/test/helpers/podman.js';
 import { PEAPOD, type RunResult, runCommand } from '../../cli/test/helpers.js';
 import { type ApiConnection, api } from '../../hub/test/helpers/api-client.js';
@@ -213,7 +214,10 @@ export async function startCluster(options: { agentCount: number; prefix?: strin
     async cleanup() {
       for (const a of agents) await a.stop();
       if (hub) await stopChild(hub.child);
-      for (const a of agents) await cleanupByLabel(a.name, 'io.peapod.node');
+      for (const a of agents) {
+        await cleanupByLabel(a.name, 'io.peapod.node');
+        await ClusterIpRules.removeLeftovers(a.name); // agents killed with SIGKILL leave their chain
+      }
       rmSync(root, { recursive: true, force: true });
     },
   };

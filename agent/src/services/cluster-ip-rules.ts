@@ -62,13 +62,16 @@ export class ClusterIpRules {
   close(): Promise<void> {
     this.#queue = this.#queue.then(async () => {
       if (!this.#installed) return;
-      await iptables('-D', 'PREROUTING', '-j', this.#chain).catch(() => undefined);
-      await iptables('-F', this.#chain).catch(() => undefined);
-      await iptables('-X', this.#chain).catch(() => undefined);
+      await removeChain(this.#chain);
       this.#installed = false;
       this.#lastApplied = '';
     });
     return this.#queue;
+  }
+
+  /** Removes a node's chain left behind by an agent that was killed (SIGKILL, power loss). */
+  static async removeLeftovers(nodeName: string): Promise<void> {
+    await removeChain(new ClusterIpRules(nodeName).chain);
   }
 
   async #ensureChain(): Promise<void> {
@@ -81,6 +84,12 @@ export class ClusterIpRules {
     if (!present) await iptables('-I', 'PREROUTING', '1', '-j', this.#chain);
     this.#installed = true;
   }
+}
+
+async function removeChain(chain: string): Promise<void> {
+  await iptables('-D', 'PREROUTING', '-j', chain).catch(() => undefined);
+  await iptables('-F', chain).catch(() => undefined);
+  await iptables('-X', chain).catch(() => undefined);
 }
 
 /** Runs `iptables -t nat …`; rejects on a non-zero exit (as `-C` does for a missing rule). */
