@@ -3,11 +3,11 @@
 //   [MODULES=mqtt,yaml] node bench/agent-rss.mjs [settleSeconds=45] [-- extra node flags for the agent]
 // Prints the median/min/max VmRSS over the last 10 seconds. Idle RSS is noisy (±5 MiB between runs):
 // V8 keeps the young generation it grew while loading modules until its memory reducer runs.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CONTAINERS_CONF, PEAPOD, ROOT, rssBytes, startHub, stopChild, tempDir } from './lib/processes.mjs';
+import { PEAPOD, ROOT, rssBytes, startAgentProcess, startHub, stopChild, tempDir } from './lib/processes.mjs';
 
 const MiB = 1024 * 1024;
 const dash = process.argv.indexOf('--');
@@ -38,36 +38,12 @@ for (const spec of process.env.MODULES?.split(',') ?? []) {
 const hub = await startHub();
 const nodeName = `rss-${randomBytes(3).toString('hex')}`;
 const work = tempDir('peapod-agent-rss-');
-const agent = spawn(
-  process.execPath,
-  [
-    ...nodeFlags,
-    PEAPOD,
-    'agent',
-    '--hub',
-    `mqtts://127.0.0.1:${hub.mqttPort}`,
-    '--token',
-    hub.joinToken,
-    '--name',
-    nodeName,
-    '--data-dir',
-    join(work, 'agent'),
-    '--profile',
-    'generic-amd64',
-    '--containers-conf',
-    CONTAINERS_CONF,
-  ],
-  { stdio: ['ignore', 'ignore', 'pipe'] },
-);
-let err = '';
-agent.stderr.setEncoding('utf8').on('data', (d) => {
-  err = (err + d).slice(-3000);
-});
+const agent = startAgentProcess({ hub, nodeName, dataDir: join(work, 'agent'), nodeFlags });
 try {
   const samples = [];
   for (let s = 1; s <= settleSeconds; s++) {
     await sleep(1000);
-    if (agent.exitCode !== null) throw new Error(`agent exited: ${err}`);
+    if (agent.exitCode !== null) throw new Error(`agent exited: ${agent.stderrTail()}`);
     if (s > settleSeconds - 10) samples.push(rssBytes(agent.pid) / MiB);
   }
   const ready = spawnSync(process.execPath, [PEAPOD, 'get', 'node', nodeName, '--kubeconfig', hub.kubeconfig], {

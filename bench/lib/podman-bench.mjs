@@ -1,14 +1,23 @@
 // Real podman, side by side: a pod by hand (`podman pod create` + `podman run`) versus
 // `peapod apply` → Running through a real hub and agent; agent RSS; agent cold start with the hub
 // down (offline cache); CLI cold start. Every container carries a label of this run and is removed.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { measureCliColdStart } from '../cli-cold-start.mjs';
 import { createApi, readyStatus } from './api.mjs';
-import { CONTAINERS_CONF, killChild, PEAPOD, rssBytes, startHub, stopChild, tempDir } from './processes.mjs';
+import {
+  CONTAINERS_CONF,
+  killChild,
+  PEAPOD,
+  rssBytes,
+  startAgentProcess,
+  startHub,
+  stopChild,
+  tempDir,
+} from './processes.mjs';
 import { sleep, until } from './stats.mjs';
 
 const run = promisify(execFile);
@@ -46,35 +55,6 @@ async function bareRuntime(runId, runs) {
     await podman(['pod', 'rm', '-f', '-t', '0', name]);
   }
   return times;
-}
-
-function startAgentProcess({ hub, nodeName, dataDir }) {
-  const child = spawn(
-    process.execPath,
-    [
-      PEAPOD,
-      'agent',
-      '--hub',
-      `mqtts://127.0.0.1:${hub.mqttPort}`,
-      '--token',
-      hub.joinToken,
-      '--name',
-      nodeName,
-      '--data-dir',
-      dataDir,
-      '--profile',
-      'generic-amd64',
-      '--containers-conf',
-      CONTAINERS_CONF,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => {
-    err = (err + d).slice(-5000);
-  });
-  child.stderrTail = () => err;
-  return child;
 }
 
 function podYaml(name, nodeName) {

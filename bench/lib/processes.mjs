@@ -137,3 +137,37 @@ export async function startHub({ dataDir = tempDir('peapod-bench-hub-'), mqttPor
     },
   };
 }
+
+/**
+ * A real `peapod agent` (podman runtime, generic-amd64 profile) joined to `hub` with its token.
+ * `nodeFlags` go to node itself (e.g. `--max-semi-space-size=1`). `stderrTail()` keeps the last 5 kB.
+ */
+export function startAgentProcess({ hub, nodeName, dataDir, nodeFlags = [] }) {
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeFlags,
+      PEAPOD,
+      'agent',
+      '--hub',
+      `mqtts://127.0.0.1:${hub.mqttPort}`,
+      '--token',
+      hub.joinToken,
+      '--name',
+      nodeName,
+      '--data-dir',
+      dataDir,
+      '--profile',
+      'generic-amd64',
+      '--containers-conf',
+      CONTAINERS_CONF,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    err = (err + d).slice(-5000);
+  });
+  child.stderrTail = () => err;
+  return child;
+}
