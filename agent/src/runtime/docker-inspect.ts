@@ -1,6 +1,6 @@
 import type { ContainerInfo, Sandbox } from './driver.js';
 import { normalizeTime } from './event-dedupe.js';
-import { containerIp, runtimeState } from './podman-inspect.js';
+import { containerInfoFromPodman, containerIp, runtimeState } from './podman-inspect.js';
 
 /** The fields of Docker's `GET /containers/<id>/json` the driver reads. */
 export interface DockerContainerJson {
@@ -14,23 +14,12 @@ export interface DockerContainerJson {
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null };
 }
 
+/**
+ * Podman's inspect JSON is Docker-shaped; Docker differs only in a leading `/` on names and in
+ * keeping the image reference under `Config.Image`.
+ */
 export function containerInfoFromDocker(c: DockerContainerJson): ContainerInfo {
-  const state = runtimeState(c.State?.Status);
-  const info: ContainerInfo = {
-    id: c.Id,
-    name: c.Name.replace(/^\//, ''),
-    image: c.Config?.Image ?? c.Image ?? '',
-    imageId: c.Image,
-    labels: c.Config?.Labels ?? {},
-    state,
-    oomKilled: c.State?.OOMKilled ?? false,
-    createdAt: normalizeTime(c.Created),
-    startedAt: normalizeTime(c.State?.StartedAt),
-    finishedAt: normalizeTime(c.State?.FinishedAt),
-  };
-  if (state === 'exited') info.exitCode = c.State?.ExitCode ?? 0;
-  if (c.HostConfig?.Memory) info.memoryLimitBytes = c.HostConfig.Memory;
-  return info;
+  return containerInfoFromPodman({ ...c, Name: c.Name.replace(/^\//, ''), ImageName: c.Config?.Image ?? c.Image });
 }
 
 /** A Docker-style sandbox is its infra container. */
