@@ -29,6 +29,7 @@ import { listAndWatch } from './list-watch.js';
 import {
   controllerRef,
   DEPLOYMENTS,
+  getIfExists,
   isAlreadyExists,
   isDeleting,
   isNotFound,
@@ -524,13 +525,8 @@ export function createDeploymentController(): HubComponent {
     const ctx = context;
     if (!ctx) return;
     const { namespace, name } = splitKey(key);
-    let d: Deployment;
-    try {
-      d = ctx.service.get(DEPLOYMENTS, namespace, name) as Deployment;
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
+    const d = getIfExists<Deployment>(ctx.service, DEPLOYMENTS, namespace, name);
+    if (!d) return;
     let selector: Selector;
     try {
       selector = selectorFromLabelSelector(d.spec.selector);

@@ -8,7 +8,7 @@ import {
 } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
 import { listAndWatch } from './list-watch.js';
-import { isDeleting, isNotFound } from './objects.js';
+import { getIfExists, isDeleting, isNotFound } from './objects.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
 
 export const GARBAGE_COLLECTOR = 'garbage-collector';
@@ -96,14 +96,8 @@ export function createGarbageCollector(): HubComponent {
     if (isDeleting(object) && object.metadata.finalizers?.includes(FOREGROUND_DELETION)) queue?.add(`own:${key}`);
   };
 
-  const getRef = (ctx: HubContext, ref: Ref): KubeObject | undefined => {
-    try {
-      return ctx.service.get(ref.type, ref.namespace, ref.name);
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  };
+  const getRef = (ctx: HubContext, ref: Ref): KubeObject | undefined =>
+    getIfExists(ctx.service, ref.type, ref.namespace, ref.name);
 
   const deleteRef = (ctx: HubContext, ref: Ref, policy: 'Background' | 'Foreground', uid?: string) => {
     try {

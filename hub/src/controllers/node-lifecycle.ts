@@ -4,7 +4,17 @@ import { createEventRecorder, type EventRecorder } from './events.js';
 import { evictionDecision } from './eviction.js';
 import { listAndWatch } from './list-watch.js';
 import { reconcileNodeTaints } from './node-taints.js';
-import { isDeleting, isNotFound, isPodTerminal, NODES, objectKey, PODS, rfc3339, splitKey } from './objects.js';
+import {
+  getIfExists,
+  isDeleting,
+  isNotFound,
+  isPodTerminal,
+  NODES,
+  objectKey,
+  PODS,
+  rfc3339,
+  splitKey,
+} from './objects.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
 
 export const NODE_LIFECYCLE_CONTROLLER = 'node-controller';
@@ -37,13 +47,8 @@ export function createNodeLifecycleController(options: NodeLifecycleOptions = {}
     nodeName !== undefined && (nodes.get(nodeName)?.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
 
   const syncNode = (ctx: HubContext, name: string) => {
-    let node: Node;
-    try {
-      node = ctx.service.get(NODES, undefined, name) as Node;
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
+    let node = getIfExists<Node>(ctx.service, NODES, undefined, name);
+    if (!node) return;
     const taints = reconcileNodeTaints(node, rfc3339(ctx.now()));
     if (taints) {
       node = ctx.service.mutate(
@@ -135,13 +140,8 @@ export function createNodeLifecycleController(options: NodeLifecycleOptions = {}
       return;
     }
     const { namespace, name } = splitKey(key.slice(4));
-    let pod: Pod;
-    try {
-      pod = ctx.service.get(PODS, namespace, name) as Pod;
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
+    const pod = getIfExists<Pod>(ctx.service, PODS, namespace, name);
+    if (!pod) return;
     const node = pod.spec.nodeName ? nodes.get(pod.spec.nodeName) : undefined;
     if (node) syncPod(ctx, pod, node);
   };

@@ -7,6 +7,7 @@ import {
   RESOURCE_TYPES,
   type ResourceType,
 } from '@peapod/core';
+import type { ResourceService } from '../api/service-types.js';
 
 /** `namespace/name` (or `name` for cluster-scoped objects): the work-queue key of an object. */
 export function objectKey(object: KubeObject): string {
@@ -83,6 +84,21 @@ export { rfc3339Seconds as rfc3339 } from '../store/object-meta.js';
 
 export function isNotFound(error: unknown): boolean {
   return isApiError(error) && error.status.code === 404;
+}
+
+/** The object, or undefined when it does not exist (any other error is thrown). */
+export function getIfExists<T extends KubeObject = KubeObject>(
+  service: ResourceService,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+): T | undefined {
+  try {
+    return service.get(type, namespace, name) as T;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 export function isAlreadyExists(error: unknown): boolean {

@@ -14,6 +14,7 @@ import { evictionDecision } from './eviction.js';
 import { listAndWatch } from './list-watch.js';
 import {
   controllerRef,
+  getIfExists,
   isDeleting,
   isNotFound,
   isPodActive,
@@ -152,13 +153,8 @@ export function createReplicaSetController(): HubComponent {
     const ctx = context;
     if (!ctx) return;
     const { namespace, name } = splitKey(key);
-    let rs: ReplicaSet;
-    try {
-      rs = ctx.service.get(REPLICASETS, namespace, name) as ReplicaSet;
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw error;
-    }
+    const rs = getIfExists<ReplicaSet>(ctx.service, REPLICASETS, namespace, name);
+    if (!rs) return;
     const selector = selectorOf(rs);
     if (!selector) return;
     const pods = [...(podsByNamespace.get(namespace as string)?.values() ?? [])];

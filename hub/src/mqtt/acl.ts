@@ -1,7 +1,4 @@
-import { isSafeId, TOPIC_ROOT, topics } from '@peapod/core';
-
-/** Fleet-wide topics every node may read (the Service table, docs/services.md). */
-const FLEET_READABLE = `${TOPIC_ROOT}/fleet/`;
+import { isSafeId, topics } from '@peapod/core';
 
 /**
  * Who a broker connection is, and what it may publish and subscribe to. The embedded broker's

@@ -1,7 +1,8 @@
-import { isApiError, type PodEventsReport, type ResourceType, resolveResourceType } from '@peapod/core';
+import { type PodEventsReport, type ResourceType, resolveResourceType } from '@peapod/core';
 import type { ResourceService } from '../api/service-types.js';
 import type { Logger } from '../component.js';
 import { createEventRecorder, type EventRecorder } from '../controllers/events.js';
+import { getIfExists } from '../controllers/objects.js';
 
 const PODS = resolveResourceType('pods') as ResourceType;
 
@@ -22,13 +23,8 @@ export class PodEventWriter {
 
   handle(nodeName: string, report: PodEventsReport): void {
     for (const event of report.events) {
-      let pod: ReturnType<ResourceService['get']>;
-      try {
-        pod = this.service.get(PODS, event.namespace, event.name);
-      } catch (error) {
-        if (isApiError(error) && error.code === 404) continue;
-        throw error;
-      }
+      const pod = getIfExists(this.service, PODS, event.namespace, event.name);
+      if (!pod) continue;
       if (pod.metadata.uid !== event.uid || pod.spec?.nodeName !== nodeName) {
         this.log.debug('mqtt: pod event for a pod of another node ignored', { node: nodeName, pod: event.name });
         continue;

@@ -1,13 +1,13 @@
 import {
   type Endpoints,
   isApiError,
-  type KubeObject,
   type Pod,
   type ResourceType,
   resolveResourceType,
   type Service,
 } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
+import { getIfExists } from '../controllers/objects.js';
 import { createWorkQueue, type WorkQueue } from '../controllers/work-queue.js';
 import { computeEndpoints, endpointsObject, matchesSelector } from './endpoints.js';
 
@@ -80,8 +80,8 @@ export function createEndpointsController(): HubComponent {
 function syncService(context: HubContext, key: string): void {
   const api = context.service;
   const [namespace, name] = key.split('/');
-  const service = tryGet(context, SERVICES, namespace, name) as Service | undefined;
-  const current = tryGet(context, ENDPOINTS, namespace, name) as Endpoints | undefined;
+  const service = getIfExists<Service>(context.service, SERVICES, namespace, name);
+  const current = getIfExists<Endpoints>(context.service, ENDPOINTS, namespace, name);
   if (!service?.spec.selector || Object.keys(service.spec.selector).length === 0) {
     // Endpoints of selector-less Services are the user's to manage; those we made go with the Service.
     if (current && !service && current.metadata.labels?.['endpoints.peapod.io/managed'] === 'true') {
@@ -120,13 +120,4 @@ function sameEndpoints(a: Endpoints, b: Endpoints): boolean {
     JSON.stringify(a.subsets ?? []) === JSON.stringify(b.subsets ?? []) &&
     JSON.stringify(a.metadata.labels ?? {}) === JSON.stringify(b.metadata.labels ?? {})
   );
-}
-
-function tryGet(context: HubContext, type: ResourceType, namespace: string, name: string): KubeObject | undefined {
-  try {
-    return context.service.get(type, namespace, name);
-  } catch (error) {
-    if (isApiError(error) && error.code === 404) return undefined;
-    throw error;
-  }
 }

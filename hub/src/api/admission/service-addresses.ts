@@ -15,12 +15,13 @@ const SERVICES = resolveResourceType('services') as ResourceType;
 export function serviceAddressAdmission(
   options: ServiceAllocatorOptions = DEFAULT_SERVICE_ALLOCATOR_OPTIONS,
 ): AdmissionPlugin {
-  const others = (context: AdmissionContext, self: KubeObject) =>
+  /** The Services that hold addresses besides `self` (itself excluded on update). */
+  const otherServices = (context: AdmissionContext, self: KubeObject) =>
     (context.list(SERVICES).items as Service[]).filter(
-      (s) => s.metadata.uid !== self.metadata.uid || !self.metadata.uid,
+      (s) => s.metadata.name !== self.metadata.name || s.metadata.namespace !== self.metadata.namespace,
     );
 
-  const admit = (object: KubeObject, context: AdmissionContext, existing: Service[]) => {
+  const admit = (object: KubeObject, existing: Service[]) => {
     const service = object as Service;
     const causes = allocateServiceAddresses(service, existing, options);
     if (causes.length) throw invalid('Service', service.metadata.name ?? '', causes);
@@ -30,7 +31,7 @@ export function serviceAddressAdmission(
     name: 'ServiceAddresses',
     admitCreate(type, object, context) {
       if (type.kind !== 'Service') return;
-      admit(object, context, context.list(SERVICES).items as Service[]);
+      admit(object, context.list(SERVICES).items as Service[]);
     },
     admitUpdate(type, object, old, context) {
       if (type.kind !== 'Service') return;
@@ -44,13 +45,7 @@ export function serviceAddressAdmission(
         );
         if (same?.nodePort) port.nodePort = same.nodePort;
       }
-      admit(
-        object,
-        context,
-        others(context, object).filter(
-          (s) => s.metadata.name !== next.metadata.name || s.metadata.namespace !== next.metadata.namespace,
-        ),
-      );
+      admit(object, otherServices(context, object));
     },
   };
 }
