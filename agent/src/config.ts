@@ -15,7 +15,7 @@ export interface AgentConfig {
   dataDir: string;
   /** CA certificate file of the broker (instead of pinning it from the token). */
   caFile?: string;
-  /** Pre-provisioned broker account (external brokers): username must be `node:<name>`. */
+  /** Pre-provisioned broker account (external brokers): username must be `node.<name>`. */
   password?: string;
   /** File holding that password (preferred over --password: not visible in `ps`). */
   passwordFile?: string;

@@ -11,6 +11,8 @@ export interface HubComponent {
   readonly name: string;
   start(context: HubContext): Promise<void> | void;
   stop(): Promise<void> | void;
+  /** Lines for the admin summary a starting hub prints (`describeHub`); read after start. */
+  describe?(): string[];
 }
 
 export interface HubContext {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultAdmissionPlugins } from './api/admission/index.js';
 import { ensureDefaultNamespaces } from './api/namespaces.js';
@@ -30,6 +30,8 @@ export interface HubHandle {
   dataDir: string;
   /** The running hub's shared context (store, service, logger, nodeProxy slot). */
   hubContext: HubContext;
+  /** What the started components want an admin to know (e.g. how devices join). */
+  describeComponents(): string[];
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       context: o.context,
       dataDir: o.dataDir,
       hubContext,
+      describeComponents: () => started.flatMap((component) => component.describe?.() ?? []),
       stop: () => {
         stopping ??= stopAll();
         return stopping;
@@ -111,7 +114,7 @@ export function describeHub(hub: HubHandle): string {
     ...(hub.caPem
       ? [`CA certificate:        ${hub.dataDir}/tls/ca.crt`, `Admin token file:      ${hub.dataDir}/admin-token`]
       : []),
-    ...joinHint(hub.dataDir),
+    ...hub.describeComponents(),
     '',
     'Use it with kubectl:',
     `  export KUBECONFIG=${hub.kubeconfigPath}`,
@@ -123,12 +126,4 @@ export function describeHub(hub: HubHandle): string {
 /** A specific listen address belongs in the certificate too; wildcards do not. */
 function listenHostSAN(host: string): string[] {
   return host === '0.0.0.0' || host === '::' || host === '' ? [] : [host];
-}
-
-/** How a device joins, once the MQTT bridge has written the join token. */
-function joinHint(dataDir: string): string[] {
-  const file = join(dataDir, 'join-token');
-  if (!existsSync(file)) return [];
-  const token = readFileSync(file, 'utf8').trim();
-  return ['', 'Join a device with:', `  peapod agent --hub mqtts://<this-host>:8883 --token ${token}`];
 }

@@ -70,6 +70,7 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
   return {
     name: 'mqtt',
     info: () => ({ mqttsPort: broker?.mqttsPort, wssPort: broker?.wssPort, joinToken, caPem }),
+    describe: () => joinHint(options, broker?.mqttsPort, joinToken),
 
     async start(context: HubContext) {
       const { log, service } = context;
@@ -162,4 +163,23 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
       broker = undefined;
     },
   };
+}
+
+/** How a device joins this hub: the embedded broker's real port and token, or the external broker. */
+export function joinHint(
+  options: MqttComponentOptions,
+  mqttsPort: number | undefined,
+  joinToken: string | undefined,
+): string[] {
+  if (options.broker) {
+    const url = new URL(options.broker);
+    const where = `${url.protocol}//${url.host}`;
+    return [
+      '',
+      'Join a device (accounts are provisioned in the external broker):',
+      `  peapod agent --hub ${where} --name <node> --password-file <file>`,
+    ];
+  }
+  if (mqttsPort === undefined || joinToken === undefined) return [];
+  return ['', 'Join a device with:', `  peapod agent --hub mqtts://<this-host>:${mqttsPort} --token ${joinToken}`];
 }
