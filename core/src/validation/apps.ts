@@ -90,21 +90,27 @@ function validateStrategy(errs: FieldErrors, strategy: unknown): void {
   }
 }
 
-function validateReplicasAndCounters(errs: FieldErrors, spec: Json): void {
+/**
+ * What a Deployment and a ReplicaSet share: metadata, a required spec object, replicas,
+ * minReadySeconds, selector and template. Returns the spec when it is an object to check further.
+ */
+function validateReplicatedSpec(errs: FieldErrors, obj: Json, validateName: NameValidator): Json | undefined {
+  validateObjectMeta(errs, obj.metadata, { namespaced: true, validateName });
+  const spec = obj.spec;
+  if (spec === undefined || spec === null) {
+    errs.required('spec');
+    return undefined;
+  }
+  if (!errs.isObject('spec', spec)) return undefined;
   errs.nonNegative('spec.replicas', spec.replicas);
   errs.nonNegative('spec.minReadySeconds', spec.minReadySeconds);
+  validateSelectorAndTemplate(errs, spec, true);
+  return spec;
 }
 
 export function validateDeployment(errs: FieldErrors, d: Json, validateName: NameValidator): void {
-  validateObjectMeta(errs, d.metadata, { namespaced: true, validateName });
-  const spec = d.spec;
-  if (spec === undefined || spec === null) {
-    errs.required('spec');
-    return;
-  }
-  if (!errs.isObject('spec', spec)) return;
-  validateReplicasAndCounters(errs, spec);
-  validateSelectorAndTemplate(errs, spec, true);
+  const spec = validateReplicatedSpec(errs, d, validateName);
+  if (!spec) return;
   validateStrategy(errs, spec.strategy);
   errs.nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit);
   const pds = spec.progressDeadlineSeconds;
@@ -116,15 +122,7 @@ export function validateDeployment(errs: FieldErrors, d: Json, validateName: Nam
 }
 
 export function validateReplicaSet(errs: FieldErrors, rs: Json, validateName: NameValidator): void {
-  validateObjectMeta(errs, rs.metadata, { namespaced: true, validateName });
-  const spec = rs.spec;
-  if (spec === undefined || spec === null) {
-    errs.required('spec');
-    return;
-  }
-  if (!errs.isObject('spec', spec)) return;
-  validateReplicasAndCounters(errs, spec);
-  validateSelectorAndTemplate(errs, spec, true);
+  validateReplicatedSpec(errs, rs, validateName);
 }
 
 /** apps/v1: `spec.selector` is immutable. */
