@@ -1,6 +1,7 @@
 export * from './defaults.js';
 export * from './duration.js';
 export * from './errors.js';
+export * from './field-docs.js';
 export * from './field-selector.js';
 export * from './hash.js';
 export * from './label-selector.js';

@@ -192,6 +192,26 @@ ${env}
     expect(again.stderr).toContain('Error from server (NotFound): error when deleting');
   });
 
+  it('explain walks the schemas of the OpenAPI v3 documents', async () => {
+    const pod = await kubectl(['explain', 'pods']);
+    expect([pod.code, pod.stderr]).toEqual([0, '']);
+    expect(pod.stdout).toMatch(/^KIND: {7}Pod\nVERSION: {4}v1\n/);
+    expect(pod.stdout).toContain('  spec\t<PodSpec>\n    Specification of the desired behavior of the pod.');
+
+    const probe = await kubectl(['explain', 'deployments.spec.template.spec.containers.livenessProbe']);
+    expect([probe.code, probe.stderr]).toEqual([0, '']);
+    expect(probe.stdout).toContain('GROUP:      apps\nKIND:       Deployment');
+    expect(probe.stdout).toContain('FIELD: livenessProbe <Probe>');
+    expect(probe.stdout).toContain('  periodSeconds\t<integer>\n    How often to probe (default 10).');
+
+    const labels = await kubectl(['explain', 'svc.spec.selector']);
+    expect(labels.stdout).toContain('FIELD: selector <map[string]string>');
+
+    const missing = await kubectl(['explain', 'pod.spec.nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('error: field "nope" does not exist');
+  });
+
   it('describe pod shows its events', async () => {
     const pod = (await api(hub, 'POST', '/api/v1/namespaces/default/pods', { body: podManifest('described') })).body;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');

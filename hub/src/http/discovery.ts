@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { apiVersionOf, RESOURCE_TYPES, type ResourceType } from '@peapod/core';
+import { RESOURCE_TYPES, type ResourceType } from '@peapod/core';
 import { METRICS_GROUP, METRICS_RESOURCES, METRICS_VERSION } from './metrics.js';
 
 /**
@@ -221,55 +220,4 @@ export function versionInfo(peapodVersion: string) {
     compiler: 'peapod',
     platform: `${process.platform}/${ARCH[process.arch] ?? process.arch}`,
   };
-}
-
-// --- OpenAPI v3 ------------------------------------------------------------------------------
-
-/** One PATCH operation per kind declaring `fieldValidation`: kubectl then validates on the server. */
-function openApiDocument(group: string, version: string) {
-  const paths: Record<string, unknown> = {};
-  for (const t of typesOf(group, version)) {
-    const base = `${t.group ? `/apis/${apiVersionOf(t)}` : `/api/${t.version}`}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
-    paths[base] = {
-      patch: {
-        operationId: `patch${t.kind}`,
-        parameters: [
-          { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
-          { name: 'fieldManager', in: 'query', schema: { type: 'string', uniqueItems: true } },
-          { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } },
-        ],
-        'x-kubernetes-action': 'patch',
-        'x-kubernetes-group-version-kind': { group: t.group, version: t.version, kind: t.kind },
-      },
-    };
-  }
-  return { openapi: '3.0.0', info: { title: 'Peapod', version: versionInfo('0').gitVersion }, paths };
-}
-
-function groupVersionKey(group: string, version: string): string {
-  return group ? `apis/${group}/${version}` : `api/${version}`;
-}
-
-function documents(): Map<string, { body: string; hash: string }> {
-  const out = new Map<string, { body: string; hash: string }>();
-  const gvs = [...new Set(RESOURCE_TYPES.map((t) => `${t.group}|${t.version}`))].map((s) => s.split('|'));
-  for (const [group, version] of gvs) {
-    const body = JSON.stringify(openApiDocument(group, version));
-    const hash = createHash('sha256').update(body).digest('hex').slice(0, 32).toUpperCase();
-    out.set(groupVersionKey(group, version), { body, hash });
-  }
-  return out;
-}
-
-const OPENAPI_V3 = documents();
-
-/** The `/openapi/v3` index, or a group-version document for `/openapi/v3/<key>`; undefined = 404. */
-export function openApiV3(path: string): string | undefined {
-  if (path === 'v3') {
-    const paths: Record<string, { serverRelativeURL: string }> = {};
-    for (const [key, doc] of OPENAPI_V3) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${doc.hash}` };
-    return JSON.stringify({ paths });
-  }
-  if (!path.startsWith('v3/')) return undefined;
-  return OPENAPI_V3.get(path.slice(3))?.body;
 }

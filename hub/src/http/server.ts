@@ -13,11 +13,11 @@ import {
   apiGroupList,
   apiResourceList,
   apiVersions,
-  openApiV3,
   versionInfo,
   wantsAggregatedDiscovery,
 } from './discovery.js';
 import { handleMetrics } from './metrics.js';
+import { openApiV3 } from './openapi.js';
 import { ExecServer, rejectUpgrade } from './pod-exec.js';
 import { handlePodLogs } from './pod-logs.js';
 import type { RequestContext } from './request-context.js';
