@@ -81,6 +81,13 @@ describe('a hub and three agents', { timeout: 240_000 }, () => {
     }
     const profiles = await same(['get', 'nodes', '-L', 'peapod.io/profile']);
     expect(profiles.stdout.split('\n')[0]).toMatch(/ PROFILE$/);
+
+    // The hub's Prometheus endpoint, read the way an admin would try it first.
+    const metrics = await c.kubectl(['get', '--raw', '/metrics']);
+    expect(metrics.code).toBe(0);
+    expect(metrics.stdout).toContain(`\npeapod_nodes{ready="True"} ${c.agents.length}\n`);
+    expect(metrics.stdout).toContain(`\npeapod_mqtt_connected_clients ${c.agents.length}\n`);
+    expect(metrics.stdout).toMatch(/^peapod_mqtt_messages_received_total\{kind="node-status"\} [1-9]\d*$/m);
   });
 
   it('walks a deployment through create, scale, set image, rolling update, history and undo', async () => {

@@ -1,5 +1,6 @@
 import type { NodeProxy } from './api/node-proxy.js';
 import type { ResourceService } from './api/service-types.js';
+import type { MetricsRegistry } from './prometheus/registry.js';
 import type { ObjectStore } from './store/types.js';
 
 /**
@@ -23,6 +24,8 @@ export interface HubContext {
   /** Milliseconds since the epoch; injectable for tests of time-based logic. */
   now(): number;
   log: Logger;
+  /** Prometheus metrics served at `/metrics`; components register theirs when they start. */
+  metrics?: MetricsRegistry;
   /** The MQTT bridge registers itself here; the HTTP layer uses it for logs/exec/top. */
   nodeProxy?: NodeProxy;
   /** The MQTT bridge's publisher, for components that broadcast to agents (the Service table). */

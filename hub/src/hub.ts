@@ -9,7 +9,10 @@ import type { HubComponent, HubContext } from './component.js';
 import { type HubOptions, resolveHubOptions } from './config.js';
 import { HttpApiComponent } from './http/server.js';
 import { createLogger } from './log.js';
+import { registerProcessMetrics } from './prometheus/process-metrics.js';
+import { MetricsRegistry } from './prometheus/registry.js';
 import { SqliteStore } from './store/sqlite.js';
+import { peapodVersion } from './version.js';
 
 /**
  * The hub's composition root: opens the store in the data dir, builds the ResourceService, makes
@@ -43,7 +46,9 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
   const log = createLogger(o.logLevel);
   const store = new SqliteStore(o.dataDir, { now: o.now });
   const service = createResourceService(store, { now: o.now, admission: defaultAdmissionPlugins() });
-  const hubContext: HubContext = { store, service, dataDir: o.dataDir, now: o.now, log };
+  const metrics = new MetricsRegistry();
+  registerProcessMetrics(metrics, peapodVersion());
+  const hubContext: HubContext = { store, service, dataDir: o.dataDir, now: o.now, log, metrics };
   const started: HubComponent[] = [];
 
   const stopAll = async (): Promise<void> => {

@@ -18,6 +18,7 @@ export type Route =
   | { kind: 'openapi'; path: string }
   | { kind: 'resource'; target: ResourceTarget }
   | { kind: 'metrics'; target: MetricsTarget }
+  | { kind: 'prometheus' }
   | { kind: 'not-found' };
 
 export interface ResourceTarget {
@@ -52,6 +53,7 @@ export function parseRoute(pathname: string): Route {
   }
   const [first, ...rest] = segments;
   if (first === 'version' && rest.length === 0) return { kind: 'version' };
+  if (first === 'metrics' && rest.length === 0) return { kind: 'prometheus' };
   if (HEALTH.has(first)) return { kind: 'health', check: [first, ...rest].join('/') };
   if (first === 'openapi') return { kind: 'openapi', path: rest.join('/') };
 

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApiError, methodNotAllowed, unauthorized } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
+import { ApiRequestMetrics } from '../prometheus/api-metrics.js';
+import { EXPOSITION_CONTENT_TYPE } from '../prometheus/registry.js';
+import { peapodVersion } from '../version.js';
 import { allowsAnonymous, BearerAuthenticator } from './auth.js';
 import {
   AGGREGATED_DISCOVERY_TYPE,
@@ -52,17 +54,6 @@ const NOT_FOUND = new ApiError({
   code: 404,
 });
 
-function peapodVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 export class HttpApiComponent implements HubComponent {
   readonly name = 'http-api';
   private server?: Server;
@@ -91,16 +82,14 @@ export class HttpApiComponent implements HubComponent {
   async start(context: HubContext): Promise<void> {
     this.hub = context;
     this.exec = new ExecServer(context);
+    const requests = context.metrics ? new ApiRequestMetrics(context.metrics) : undefined;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
-      const started = Date.now();
-      res.once('finish', () =>
-        context.log.debug('request', {
-          method: req.method,
-          url: req.url,
-          status: res.statusCode,
-          ms: Date.now() - started,
-        }),
-      );
+      const started = performance.now();
+      res.once('finish', () => {
+        const ms = performance.now() - started;
+        requests?.record(req, res.statusCode, ms / 1000);
+        context.log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms) });
+      });
       this.handle(req, res).catch((e) => sendError(res, e, context.log));
     };
     const server = this.options.tls
@@ -205,6 +194,12 @@ export class HttpApiComponent implements HubComponent {
         if (doc === undefined) throw NOT_FOUND;
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(doc) });
         res.end(doc);
+        return;
+      }
+      case 'prometheus': {
+        const body = hub.metrics?.render() ?? '';
+        res.writeHead(200, { 'Content-Type': EXPOSITION_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
         return;
       }
       case 'resource':

@@ -19,6 +19,7 @@ import { createAedesBus, createClientBus, type MessageBus } from './bus.js';
 import { CredentialStore } from './credentials.js';
 import { DesiredStatePublisher } from './desired-state.js';
 import { handleJoin } from './join.js';
+import { type MqttMetrics, registerMqttMetrics } from './mqtt-metrics.js';
 import { MqttNodeProxy } from './node-proxy.js';
 import { NodeStatusTracker } from './node-status.js';
 import { PodEventWriter } from './pod-events.js';
@@ -66,6 +67,7 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
   let credentials: CredentialStore | undefined;
   let caPem: string | undefined;
   let joinToken: string | undefined;
+  let metrics: MqttMetrics | undefined;
 
   return {
     name: 'mqtt',
@@ -114,10 +116,13 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
       proxy = new MqttNodeProxy(messageBus, log, options.proxyTimeoutMs);
       const nodeProxy = proxy;
 
+      const aedes = broker?.aedes;
+      metrics = context.metrics && registerMqttMetrics(context.metrics, aedes && (() => aedes.connectedClients));
       const dispatch = (topic: string, payload: Buffer) => {
         const parsed = parseNodeTopic(topic);
         try {
           if (!parsed) throw new ProtocolError('unknown topic');
+          metrics?.received(parsed.kind);
           switch (parsed.kind) {
             case 'node-status':
               return nodes.handleReport(parsed.node, decodeNodeReport(payload));
@@ -136,6 +141,7 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
           }
         } catch (err) {
           // Malformed input never crashes the hub and never touches anything.
+          metrics?.dropped();
           log.warn('mqtt: message dropped', { topic, bytes: payload.length, error: String(err) });
         }
       };
@@ -155,6 +161,7 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
     },
 
     async stop() {
+      metrics?.unregister();
       tracker?.stop();
       await publisher?.stop();
       proxy?.close();
