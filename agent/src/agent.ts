@@ -5,7 +5,7 @@ import { nodeUsername, type Pod, type ServiceTable, serviceEnvironment } from '@
 import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmware-profiles';
 import type { QueuedStatus } from './cache/local-store.js';
 import type { AgentConfig } from './config.js';
-import { NodeReporter } from './node/reporter.js';
+import { DEFAULT_STATUS_REPORT_MS, NodeReporter } from './node/reporter.js';
 import { OfflineCache } from './offline/offline-cache.js';
 import { createPodManager } from './pods/manager.js';
 import type { PodManager, PodStatusUpdate } from './pods/types.js';
@@ -130,6 +130,9 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     nodeIP: options.nodeIP,
     runtimeVersion: async () => `${driver.name}://${await driver.version()}`,
     agentVersion: AGENT_VERSION,
+    statusReportMs:
+      (options.nodeStatusReportSeconds ?? profile.nodeStatusReportIntervalSeconds ?? DEFAULT_STATUS_REPORT_MS / 1000) *
+      1000,
   });
   const info = await reporter.deviceInfo();
   const hostIP = info.addresses.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
@@ -171,7 +174,14 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     hooks?.desiredChanged?.(pods);
     podManager.sync(pods);
   });
-  transport.onRequest((request) => requests.handle(request));
+  transport.onRequest((request) => {
+    if (request.kind !== 'node-status') return requests.handle(request);
+    // The hub lost track of this node (e.g. marked it Unknown while the link stayed up): tell it all.
+    reporter
+      .fullStatus()
+      .then((report) => transport.publishNodeReport(report))
+      .catch((err) => log.warn('node status failed', { error: String(err) }));
+  });
   transport.onServiceTable((table) => {
     serviceTable = table;
     services?.update(table);
@@ -192,19 +202,21 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
         hooks?.statusAcknowledged?.(entry.update, entry.instance);
   }
 
-  const heartbeatMs = (options.heartbeatSeconds ?? profile.heartbeatIntervalSeconds) * 1000;
+  // Every lease interval: post the node status when it is due (changed, or the report interval ran
+  // out), else renew the lease. Nothing is queued while offline: the reconnect registers afresh.
+  const leaseMs = (options.leaseSeconds ?? options.heartbeatSeconds ?? profile.leaseIntervalSeconds) * 1000;
   let beating = false;
-  const heartbeat = setInterval(() => {
-    if (!transport.connected || beating) return; // heartbeats are not queued while offline
+  const lease = setInterval(() => {
+    if (!transport.connected || beating) return;
     beating = true;
     reporter
-      .heartbeat()
-      .then((report) => transport.publishNodeReport(report))
-      .catch((err) => log.warn('heartbeat failed', { error: String(err) }))
+      .due()
+      .then((report) => (report ? transport.publishNodeReport(report) : transport.renewLease()))
+      .catch((err) => log.warn('node status failed', { error: String(err) }))
       .finally(() => {
         beating = false;
       });
-  }, heartbeatMs);
+  }, leaseMs);
 
   transport.start();
   log.info('agent started', { node: options.nodeName, profile: profile.name, hub: options.hub });
@@ -215,7 +227,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     transport,
     podManager,
     async stop() {
-      clearInterval(heartbeat);
+      clearInterval(lease);
       for (const u of unsubscribe) u();
       await transport.stop();
       await services?.stop();

@@ -20,7 +20,12 @@ export interface AgentConfig {
   /** File holding that password (preferred over --password: not visible in `ps`). */
   passwordFile?: string;
   nodeIP?: string;
+  /** Lease renewal interval (`--lease-interval`, default: the profile's, 10 s). */
+  leaseSeconds?: number;
+  /** Old name of leaseSeconds (`--heartbeat-interval`), still honoured. */
   heartbeatSeconds?: number;
+  /** A full node status is posted at least this often (`--node-status-report-interval`, default 5 min). */
+  nodeStatusReportSeconds?: number;
   keepaliveSeconds?: number;
   runtime: 'podman' | 'docker';
   containersConf?: string;
@@ -78,9 +83,9 @@ export function brokerUrl(hub: string): string {
 /**
  * `peapod agent --hub URL [--token T] [--name N] [--labels k=v,…] [--taints k=v:Effect,…]
  *  [--profile P] [--data-dir D] [--ca-file F] [--password-file F] [--node-ip IP]
- *  [--heartbeat-interval 10s] [--keepalive 15s] [--runtime podman|docker] [--containers-conf F]
+ *  [--lease-interval 10s] [--node-status-report-interval 5m] [--keepalive 15s] [--runtime podman|docker] [--containers-conf F]
  *  [--relay-port 10280] [--cluster-ips true|false]`
- * (also `--flag=value`). Throws Error with a user-facing message on bad input.
+ * (also `--flag=value`; `--heartbeat-interval` is the old name of `--lease-interval`). Throws Error with a user-facing message on bad input.
  */
 export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const values = new Map<string, string>();
@@ -105,7 +110,9 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     'password',
     'password-file',
     'node-ip',
+    'lease-interval',
     'heartbeat-interval',
+    'node-status-report-interval',
     'keepalive',
     'runtime',
     'containers-conf',
@@ -129,8 +136,13 @@ export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process
     caFile: values.get('ca-file'),
     password: values.get('password'),
     nodeIP: values.get('node-ip'),
-    heartbeatSeconds: values.has('heartbeat-interval')
-      ? parseSeconds('--heartbeat-interval', values.get('heartbeat-interval')!)
+    leaseSeconds: values.has('lease-interval')
+      ? parseSeconds('--lease-interval', values.get('lease-interval')!)
+      : values.has('heartbeat-interval')
+        ? parseSeconds('--heartbeat-interval', values.get('heartbeat-interval')!)
+        : undefined,
+    nodeStatusReportSeconds: values.has('node-status-report-interval')
+      ? parseSeconds('--node-status-report-interval', values.get('node-status-report-interval')!)
       : undefined,
     keepaliveSeconds: values.has('keepalive') ? parseSeconds('--keepalive', values.get('keepalive')!) : undefined,
     runtime,

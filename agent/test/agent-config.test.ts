@@ -30,10 +30,19 @@ describe('parseAgentFlags', () => {
         { key: 'dedicated', value: 'sensors', effect: 'NoSchedule' },
         { key: 'gpu', effect: 'PreferNoSchedule' },
       ],
-      heartbeatSeconds: 20,
+      leaseSeconds: 20, // --heartbeat-interval: the old name of --lease-interval
       dataDir: '/tmp/x',
       runtime: 'podman',
     });
+  });
+
+  it('parses the lease and node status report intervals', () => {
+    const c = parseAgentFlags(
+      ['--hub', 'hub.local', '--lease-interval', '15s', '--node-status-report-interval=10m'],
+      {},
+    );
+    expect(c).toMatchObject({ leaseSeconds: 15, nodeStatusReportSeconds: 600 });
+    expect(() => parseAgentFlags(['--hub', 'h', '--lease-interval', '0'], {})).toThrow(/--lease-interval/);
   });
 
   it('maps hub URLs to broker URLs', () => {

@@ -70,7 +70,7 @@ describe('NodeReporter', () => {
     addresses: [{ type: 'InternalIP', address: '192.168.1.20' }],
   };
 
-  it('registers everything, then heartbeats carry only conditions and what changed', async () => {
+  it('registers everything, then posts status only on change, big usage moves and every 5 min', async () => {
     let current = readings;
     let now = 0;
     const reporter = new NodeReporter({
@@ -95,18 +95,59 @@ describe('NodeReporter', () => {
     expect(reg.nodeInfo).toMatchObject({ containerRuntimeVersion: 'podman://4.3.1', osImage: info.osImage });
     expect(reg.usage).toEqual({ cpuMilli: 500, memoryBytes: GiB });
 
+    // Idle: nothing that matters changed → no status (the agent renews its lease instead).
     now = 10_000;
-    const hb = await reporter.heartbeat();
-    expect(Object.keys(hb).sort()).toEqual(['conditions', 'type']);
+    expect(await reporter.due()).toBeUndefined();
+    current = { ...readings, cpuUsageMilli: 900 }; // usage moved, but not by a quarter of the cores
+    now = 200_000;
+    expect(await reporter.due()).toBeUndefined();
 
+    // A resource changed → status with the conditions, what changed and the usage.
     current = { ...readings, memoryTotalBytes: 8 * GiB, memoryAvailableBytes: 7 * GiB };
-    now = 20_000;
-    const changed = await reporter.heartbeat();
-    expect(Object.keys(changed).sort()).toEqual(['allocatable', 'capacity', 'conditions', 'type']);
-    expect(changed.capacity!.memory).toBe(`${8 * 1024 * 1024}Ki`);
+    now = 210_000;
+    const changed = await reporter.due();
+    expect(Object.keys(changed!).sort()).toEqual(['allocatable', 'capacity', 'conditions', 'type', 'usage']);
+    expect(changed!.type).toBe('status');
+    expect(changed!.capacity!.memory).toBe(`${8 * 1024 * 1024}Ki`);
+    now = 220_000;
+    expect(await reporter.due()).toBeUndefined();
 
-    now = 90_000; // usage is refreshed at least every minute
-    expect((await reporter.heartbeat()).usage).toBeDefined();
+    // A condition changed (memory pressure) → status at once.
+    current = { ...current, memoryAvailableBytes: 50 * MiB };
+    now = 230_000;
+    const pressure = await reporter.due();
+    expect(pressure!.conditions!.find((c) => c.type === 'MemoryPressure')!.status).toBe('True');
+    expect(pressure!.capacity).toBeUndefined();
+
+    // Usage alone: a big move posts just the usage, at most every two minutes.
+    current = { ...current, memoryAvailableBytes: 7 * GiB, cpuUsageMilli: 3500 };
+    now = 240_000;
+    const back = await reporter.due(); // the pressure ended: a condition change
+    expect(back!.conditions).toBeDefined();
+    current = { ...current, cpuUsageMilli: 100 };
+    now = 300_000;
+    expect(await reporter.due()).toBeUndefined(); // moved, but the last post is one minute old
+    now = 360_000;
+    expect(await reporter.due()).toEqual({ type: 'status', usage: { cpuMilli: 100, memoryBytes: GiB } });
+
+    // The report interval (5 min since the last status post) → status even with nothing new.
+    now = 500_000;
+    expect(await reporter.due()).toBeUndefined();
+    now = 540_000;
+    const periodic = await reporter.due();
+    expect(Object.keys(periodic!).sort()).toEqual(['conditions', 'type', 'usage']);
+
+    // The hub's request gets everything.
+    const full = await reporter.fullStatus();
+    expect(Object.keys(full).sort()).toEqual([
+      'addresses',
+      'allocatable',
+      'capacity',
+      'conditions',
+      'nodeInfo',
+      'type',
+      'usage',
+    ]);
   });
 
   it('reads real values from this machine', async () => {

@@ -48,7 +48,7 @@ describe('hollow fleet (simulator)', () => {
       count: 3,
       namePrefix: prefix,
       dataRoot: mkdtempSync(join(tmpdir(), 'peapod-sim-test-')),
-      heartbeatSeconds: 2,
+      leaseSeconds: 2,
     });
   }, 60_000);
 

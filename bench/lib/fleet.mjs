@@ -21,7 +21,7 @@ function reply(child, type) {
   });
 }
 
-export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix, heartbeatSeconds }) {
+export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix, leaseSeconds }) {
   const children = [];
   const owner = new Map();
   const per = Math.ceil(nodes / workers);
@@ -43,7 +43,7 @@ export async function startFleet({ brokerUrl, joinToken, nodes, workers, prefix,
         count,
         namePrefix: `${prefix}-w${w}`,
         dataRoot: tempDir('peapod-bench-fleet-'),
-        heartbeatSeconds,
+        leaseSeconds,
         concurrency: Math.max(5, Math.ceil(20 / workers)),
         attempts: 8,
         tolerateFailures: true,

@@ -47,8 +47,13 @@ export const topics = {
   /** hub → agent, retained, QoS 1: one desired pod; an empty retained payload clears it. */
   desiredPod: (node: string, uid: string) => `${nodeRoot(node)}/desired/pods/${uid}`,
   desiredAll: (node: string) => `${nodeRoot(node)}/desired/#`,
-  /** agent → hub, QoS 1: registration and heartbeats. */
+  /** agent → hub, QoS 1: registration and node status posts (on change, on request, every 5 min). */
   nodeStatus: (node: string) => `${nodeRoot(node)}/status/node`,
+  /**
+   * agent → hub, QoS 0, empty payload: the node's lease renewal (every 10 s by default). Short on
+   * purpose: it is most of an idle node's traffic, and it keeps the MQTT keepalive satisfied.
+   */
+  lease: (node: string) => `${nodeRoot(node)}/lease`,
   /** agent → hub, QoS 1: pod status updates. */
   podStatus: (node: string) => `${nodeRoot(node)}/status/pods`,
   /** agent → hub, QoS 1: pods whose containers are gone (finishes graceful deletion). */
@@ -65,6 +70,7 @@ export const topics = {
   joinResponse: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/response`,
   /** Hub-side subscriptions. */
   hubStatusAll: `${TOPIC_ROOT}/+/status/#`,
+  hubLeaseAll: `${TOPIC_ROOT}/+/lease`,
   hubResponsesAll: `${TOPIC_ROOT}/+/responses/#`,
   hubJoinAll: `${TOPIC_ROOT}/join/+/request`,
   hubDesiredAll: `${TOPIC_ROOT}/+/desired/#`,
@@ -76,6 +82,7 @@ export type NodeTopicKind =
   | 'desired-index'
   | 'desired-pod'
   | 'node-status'
+  | 'lease'
   | 'pod-status'
   | 'pod-removed'
   | 'pod-events'
@@ -102,6 +109,8 @@ export function parseNodeTopic(topic: string): ParsedTopic | undefined {
       return { node, kind: 'desired-index' };
     case 'status/node':
       return { node, kind: 'node-status' };
+    case 'lease':
+      return { node, kind: 'lease' };
     case 'status/pods':
       return { node, kind: 'pod-status' };
     case 'status/removed':
@@ -168,8 +177,12 @@ export interface NodeUsage {
 
 export interface NodeReport {
   v: number;
-  /** `register` carries everything (sent on every connect); `heartbeat` only what changed. */
-  type: 'register' | 'heartbeat';
+  /**
+   * `register` carries everything (sent on every connect); `status` carries the conditions plus
+   * what changed (a full one answers the hub's `node-status` request). `heartbeat` is the name older
+   * agents use for `status` (they post it every 10 s, without leases); the hub treats both alike.
+   */
+  type: 'register' | 'status' | 'heartbeat';
   /** Random per agent process. */
   instance: string;
   /** Connection counter within the instance (matches the Last Will). */
@@ -255,6 +268,8 @@ export type ProxyRequest =
       tty?: boolean;
     }
   | { v: number; id: string; kind: 'metrics' }
+  /** Post a full node status now (the hub marked the node Unknown but its lease is being renewed). */
+  | { v: number; id: string; kind: 'node-status' }
   | { v: number; id: string; kind: 'cancel' }
   /** base64 input for the exec session `id`. */
   | { v: number; id: string; kind: 'stdin'; data: string }
@@ -373,7 +388,8 @@ const ADDRESS_TYPES = new Set(['Hostname', 'InternalIP', 'ExternalIP', 'Internal
 
 export function decodeNodeReport(payload: Buffer | string): NodeReport {
   const o = decodeJson(payload);
-  if (o.type !== 'register' && o.type !== 'heartbeat') fail('type must be register or heartbeat');
+  if (o.type !== 'register' && o.type !== 'status' && o.type !== 'heartbeat')
+    fail('type must be register, status or heartbeat');
   str(o, 'instance');
   num(o, 'connection');
   num(o, 'sentAt');
@@ -457,6 +473,12 @@ export function decodePodEventsReport(payload: Buffer | string): PodEventsReport
   return o as unknown as PodEventsReport;
 }
 
+/** A lease renewal carries nothing: its topic names the node, its arrival is the news. */
+export function decodeLease(payload: Buffer | string): void {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  if (size !== 0) fail(`lease payload must be empty (got ${size} bytes)`);
+}
+
 export function decodeWill(payload: Buffer | string): WillMessage {
   const o = decodeJson(payload);
   str(o, 'instance');
@@ -507,6 +529,7 @@ export function decodeProxyRequest(payload: Buffer | string): ProxyRequest {
       num(o, 'rows');
       return o as unknown as ProxyRequest;
     case 'metrics':
+    case 'node-status':
     case 'cancel':
     case 'close-stdin':
       return o as unknown as ProxyRequest;

@@ -22,7 +22,13 @@ export interface FirmwareProfile {
   labels: Record<string, string>;
   /** Subtracted from capacity to give allocatable (system + agent reserved). */
   reserved: { cpu: string; memory: string };
-  heartbeatIntervalSeconds: number;
+  /**
+   * How often the agent renews its lease (`leaseIntervalSeconds`; `heartbeatIntervalSeconds` is the
+   * old name, still read). Default 10 s.
+   */
+  leaseIntervalSeconds: number;
+  /** How often at most the full node status waits to be posted; default 300 s (docs/agent.md). */
+  nodeStatusReportIntervalSeconds?: number;
   /** Registered with the node when it is first created. */
   taints: Taint[];
 }
@@ -86,8 +92,12 @@ export function parseProfile(text: string, file = '<profile>'): FirmwareProfile 
   } catch (err) {
     invalid(file, `reserved: ${(err as Error).message}`);
   }
-  const heartbeat = doc.heartbeatIntervalSeconds ?? 10;
-  if (typeof heartbeat !== 'number' || heartbeat < 1) invalid(file, 'heartbeatIntervalSeconds must be ≥ 1');
+  const legacy = doc as { heartbeatIntervalSeconds?: unknown };
+  const lease = doc.leaseIntervalSeconds ?? legacy.heartbeatIntervalSeconds ?? 10;
+  if (typeof lease !== 'number' || lease < 1) invalid(file, 'leaseIntervalSeconds must be ≥ 1');
+  const report = doc.nodeStatusReportIntervalSeconds;
+  if (report !== undefined && (typeof report !== 'number' || report < lease))
+    invalid(file, 'nodeStatusReportIntervalSeconds must be a number ≥ leaseIntervalSeconds');
   return {
     name: doc.name,
     description: doc.description ?? doc.name,
@@ -95,7 +105,8 @@ export function parseProfile(text: string, file = '<profile>'): FirmwareProfile 
     match: { arch: doc.match.arch.map(String), model: doc.match.model },
     labels: doc.labels ?? {},
     reserved: { cpu: String(doc.reserved.cpu), memory: String(doc.reserved.memory) },
-    heartbeatIntervalSeconds: heartbeat,
+    leaseIntervalSeconds: lease,
+    ...(report !== undefined ? { nodeStatusReportIntervalSeconds: report } : {}),
     taints: doc.taints ?? [],
   };
 }

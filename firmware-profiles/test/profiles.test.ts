@@ -26,9 +26,21 @@ describe('firmware profiles', () => {
     ])
       expect(names).toContain(required);
     for (const p of listProfiles()) {
-      expect(p.heartbeatIntervalSeconds).toBeGreaterThanOrEqual(1);
+      expect(p.leaseIntervalSeconds).toBeGreaterThanOrEqual(1);
       expect(p.labels['node.kubernetes.io/instance-type']).toBe(p.name);
     }
+  });
+
+  it('reads the old heartbeatIntervalSeconds as the lease interval and checks the report interval', () => {
+    const base = 'name: x\nmatch:\n  arch: [amd64]\nreserved:\n  cpu: 100m\n  memory: 64Mi\n';
+    expect(parseProfile(`${base}heartbeatIntervalSeconds: 15\n`).leaseIntervalSeconds).toBe(15);
+    expect(parseProfile(`${base}leaseIntervalSeconds: 20\nnodeStatusReportIntervalSeconds: 600\n`)).toMatchObject({
+      leaseIntervalSeconds: 20,
+      nodeStatusReportIntervalSeconds: 600,
+    });
+    expect(() => parseProfile(`${base}leaseIntervalSeconds: 20\nnodeStatusReportIntervalSeconds: 5\n`)).toThrow(
+      /nodeStatusReportIntervalSeconds/,
+    );
   });
 
   it.each([

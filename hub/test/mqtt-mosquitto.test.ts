@@ -40,6 +40,7 @@ topic readwrite peapod/#
 pattern read peapod/v1/%u/desired/#
 pattern read peapod/v1/%u/requests
 pattern write peapod/v1/%u/status/#
+pattern write peapod/v1/%u/lease
 pattern write peapod/v1/%u/responses/#
 pattern read peapod/v1/fleet/#
 `;

@@ -95,6 +95,8 @@ describe('topic authorization', () => {
     expect(maySubscribe(a, 'peapod/v1/fleet/#')).toBe(false);
     expect(mayPublish(a, 'peapod/v1/fleet/services')).toBe(false);
     expect(mayPublish(a, topics.podStatus('a'))).toBe(true);
+    expect(mayPublish(a, topics.lease('a'))).toBe(true);
+    expect(mayPublish(a, topics.lease('b'))).toBe(false);
     expect(mayPublish(a, topics.response('a', 'r1'))).toBe(true);
     expect(mayPublish(a, `${topics.nodeRoot('a')}/responses/r1/extra`)).toBe(false);
     expect(mayPublish(a, topics.podStatus('b'))).toBe(false);

@@ -28,7 +28,7 @@ export interface DeviceInfo {
   addresses: NodeAddress[];
 }
 
-/** What the device has right now (read every heartbeat). */
+/** What the device has right now (read every lease interval). */
 export interface DeviceReadings {
   cpuCores: number;
   /** Whole-machine CPU use in milli-cores. */
@@ -96,23 +96,30 @@ export async function readDeviceInfo(nodeIP?: string): Promise<DeviceInfo> {
   };
 }
 
-/** The CPU sample of the previous reading: usage is measured between two readings (since boot at first). */
-let lastCpu: CpuTimes = { busy: 0, total: 0, cores: 1 };
-
-export async function readDeviceReadings(dataDir: string): Promise<DeviceReadings> {
-  const fs = await statfs(dataDir);
-  const cpu = cpuTimes();
-  const usage = cpuUsageMilli(lastCpu, cpu);
-  lastCpu = cpu;
-  const mem = parseMeminfo(readTrimmed('/proc/meminfo'));
-  return {
-    cpuCores: cpu.cores,
-    cpuUsageMilli: usage,
-    memoryTotalBytes: mem.totalBytes,
-    memoryAvailableBytes: mem.availableBytes,
-    diskTotalBytes: fs.blocks * fs.bsize,
-    diskAvailableBytes: fs.bavail * fs.bsize,
-    processes: parseLoadavgProcesses(readTrimmed('/proc/loadavg')),
-    pidMax: Number(readTrimmed('/proc/sys/kernel/pid_max')) || 32768,
+/**
+ * A reader of the device's readings. CPU usage is measured between two readings of the same reader
+ * (since boot at first), so each reporter owns one (hollow nodes share a process).
+ */
+export function createDeviceReader(): (dataDir: string) => Promise<DeviceReadings> {
+  let lastCpu: CpuTimes = { busy: 0, total: 0, cores: 1 };
+  return async (dataDir) => {
+    const fs = await statfs(dataDir);
+    const cpu = cpuTimes();
+    const usage = cpuUsageMilli(lastCpu, cpu);
+    lastCpu = cpu;
+    const mem = parseMeminfo(readTrimmed('/proc/meminfo'));
+    return {
+      cpuCores: cpu.cores,
+      cpuUsageMilli: usage,
+      memoryTotalBytes: mem.totalBytes,
+      memoryAvailableBytes: mem.availableBytes,
+      diskTotalBytes: fs.blocks * fs.bsize,
+      diskAvailableBytes: fs.bavail * fs.bsize,
+      processes: parseLoadavgProcesses(readTrimmed('/proc/loadavg')),
+      pidMax: Number(readTrimmed('/proc/sys/kernel/pid_max')) || 32768,
+    };
   };
 }
+
+/** One shared reader (CPU usage since the previous call of anyone in the process). */
+export const readDeviceReadings = createDeviceReader();

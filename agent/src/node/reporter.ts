@@ -1,7 +1,15 @@
-import type { NodeReport, NodeSystemInfo, Taint } from '@peapod/core';
+import {
+  cpuToMilli,
+  memoryToBytes,
+  type NodeReport,
+  type NodeSystemInfo,
+  type NodeUsage,
+  type ResourceList,
+  type Taint,
+} from '@peapod/core';
 import { type FirmwareProfile, profileLabels } from '@peapod/firmware-profiles';
 import { allocatableOf, capacityOf, computeConditions } from './conditions.js';
-import { type DeviceInfo, type DeviceReadings, readDeviceInfo, readDeviceReadings } from './readings.js';
+import { createDeviceReader, type DeviceInfo, type DeviceReadings, readDeviceInfo } from './readings.js';
 
 export type NodeReportBody = Omit<NodeReport, 'v' | 'instance' | 'connection' | 'sentAt'>;
 
@@ -20,23 +28,42 @@ export interface NodeReporterOptions {
   /** Injectable for tests. */
   readInfo?: () => Promise<DeviceInfo>;
   readReadings?: (dataDir: string) => Promise<DeviceReadings>;
+  /** A status is posted at least this often (default 5 min, Kubernetes nodeStatusReportFrequency). */
+  statusReportMs?: number;
   now?: () => number;
 }
 
-/** Usage is resent when it moved by more than this fraction, or after USAGE_REFRESH_MS. */
-const USAGE_CHANGE = 0.1;
-const USAGE_REFRESH_MS = 60_000;
+/** Kubernetes `nodeStatusReportFrequency`: a status is posted at least this often (5 min). */
+export const DEFAULT_STATUS_REPORT_MS = 300_000;
+/** Usage alone triggers a post when CPU moved by this fraction of the node's cores … */
+const USAGE_CPU_FRACTION = 0.25;
+/** … or memory by this fraction of its total … */
+const USAGE_MEMORY_FRACTION = 0.1;
+/** … and the previous usage post is at least this old (bounds what a restless device costs). */
+const USAGE_MIN_SPACING_MS = 120_000;
+
+const RESOURCE_FIELDS = ['capacity', 'allocatable', 'nodeInfo', 'addresses'] as const;
 
 /**
- * Builds the node's reports from real readings: the full registration (on every connect), then
- * heartbeats that carry conditions plus only the fields that changed since the last report.
+ * Builds the node's reports from real readings, the way kubelet posts node status: everything on
+ * registration (every connect) and when the hub asks; otherwise, checked every lease interval, a
+ * status with the conditions plus only the fields that changed — posted when a condition or a
+ * resource changed, when usage moved a lot, or when the report interval ran out (docs/agent.md).
  */
 export class NodeReporter {
   private info?: DeviceInfo;
+  private readonly readReadings: (dataDir: string) => Promise<DeviceReadings>;
   private lastSent = new Map<string, string>();
+  private postedAt = 0;
   private lastUsage?: { cpuMilli: number; memoryBytes: number; at: number };
 
-  constructor(private readonly options: NodeReporterOptions) {}
+  constructor(private readonly options: NodeReporterOptions) {
+    this.readReadings = options.readReadings ?? createDeviceReader();
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
 
   async deviceInfo(): Promise<DeviceInfo> {
     this.info ??= await (this.options.readInfo ?? (() => readDeviceInfo(this.options.nodeIP)))();
@@ -44,12 +71,8 @@ export class NodeReporter {
   }
 
   async registration(): Promise<NodeReportBody> {
-    this.lastSent.clear();
-    this.lastUsage = undefined;
-    const body = await this.snapshot();
+    const body = await this.fullStatus();
     const info = await this.deviceInfo();
-    for (const key of ['capacity', 'allocatable', 'nodeInfo', 'addresses'] as const)
-      this.lastSent.set(key, JSON.stringify(body[key]));
     const { profile } = this.options;
     return {
       ...body,
@@ -63,23 +86,58 @@ export class NodeReporter {
     };
   }
 
-  async heartbeat(): Promise<NodeReportBody> {
-    const body = await this.snapshot();
-    const report: NodeReportBody = { type: 'heartbeat', conditions: body.conditions };
-    for (const key of ['capacity', 'allocatable', 'nodeInfo', 'addresses'] as const) {
-      const text = JSON.stringify(body[key]);
-      if (this.lastSent.get(key) === text) continue;
-      this.lastSent.set(key, text);
-      (report as Record<string, unknown>)[key] = body[key];
-    }
-    if (body.usage) report.usage = body.usage;
-    return report;
+  /** Everything the node reports (the answer to the hub's `node-status` request). */
+  async fullStatus(): Promise<NodeReportBody> {
+    const { body, usage } = await this.snapshot();
+    this.sent(body, usage);
+    return { ...body, type: 'status', usage };
   }
 
-  private async snapshot(): Promise<NodeReportBody> {
+  /**
+   * Called every lease interval: the status to post now, or undefined when nothing that matters
+   * changed (the caller renews the lease instead).
+   */
+  async due(): Promise<NodeReportBody | undefined> {
+    const { body, usage } = await this.snapshot();
+    const now = this.now();
+    const report: NodeReportBody = { type: 'status' };
+    for (const key of RESOURCE_FIELDS)
+      if (this.lastSent.get(key) !== JSON.stringify(body[key])) (report as Record<string, unknown>)[key] = body[key];
+    const changed =
+      Object.keys(report).length > 1 || this.lastSent.get('conditions') !== JSON.stringify(body.conditions);
+    if (changed || now - this.postedAt >= (this.options.statusReportMs ?? DEFAULT_STATUS_REPORT_MS)) {
+      this.sent(body, usage);
+      return { ...report, conditions: body.conditions, usage };
+    }
+    if (this.usageMoved(usage, body.capacity, now)) {
+      this.lastUsage = { ...usage, at: now };
+      return { type: 'status', usage };
+    }
+    return undefined;
+  }
+
+  private sent(body: NodeReportBody, usage: NodeUsage): void {
+    for (const key of [...RESOURCE_FIELDS, 'conditions'] as const) this.lastSent.set(key, JSON.stringify(body[key]));
+    this.postedAt = this.now();
+    this.lastUsage = { ...usage, at: this.postedAt };
+  }
+
+  private usageMoved(usage: NodeUsage, capacity: ResourceList | undefined, now: number): boolean {
+    const last = this.lastUsage;
+    if (!last) return true;
+    if (now - last.at < USAGE_MIN_SPACING_MS) return false;
+    const cpuMilli = cpuToMilli(capacity?.cpu ?? '1');
+    const memoryBytes = memoryToBytes(capacity?.memory ?? '0');
+    return (
+      Math.abs(usage.cpuMilli - last.cpuMilli) >= cpuMilli * USAGE_CPU_FRACTION ||
+      Math.abs(usage.memoryBytes - last.memoryBytes) >= memoryBytes * USAGE_MEMORY_FRACTION
+    );
+  }
+
+  private async snapshot(): Promise<{ body: NodeReportBody; usage: NodeUsage }> {
     const { options } = this;
     const info = await this.deviceInfo();
-    const readings = await (options.readReadings ?? readDeviceReadings)(options.dataDir);
+    const readings = await this.readReadings(options.dataDir);
     let runtimeVersion = '';
     let runtime: { healthy: boolean; message?: string } = { healthy: true };
     try {
@@ -100,29 +158,18 @@ export class NodeReporter {
       architecture: info.arch,
     };
     return {
-      type: 'heartbeat',
-      capacity: capacityOf(readings),
-      allocatable: allocatableOf(readings, options.profile.reserved),
-      nodeInfo,
-      addresses: info.addresses,
-      conditions: computeConditions(readings, runtime),
-      usage: this.usageIfChanged(readings),
+      body: {
+        type: 'status',
+        capacity: capacityOf(readings),
+        allocatable: allocatableOf(readings, options.profile.reserved),
+        nodeInfo,
+        addresses: info.addresses,
+        conditions: computeConditions(readings, runtime),
+      },
+      usage: {
+        cpuMilli: readings.cpuUsageMilli,
+        memoryBytes: readings.memoryTotalBytes - readings.memoryAvailableBytes,
+      },
     };
-  }
-
-  private usageIfChanged(r: DeviceReadings): NodeReportBody['usage'] {
-    const now = (this.options.now ?? Date.now)();
-    const usage = { cpuMilli: r.cpuUsageMilli, memoryBytes: r.memoryTotalBytes - r.memoryAvailableBytes };
-    const last = this.lastUsage;
-    const moved = (a: number, b: number) => Math.abs(a - b) > Math.max(b * USAGE_CHANGE, 1);
-    if (
-      last &&
-      now - last.at < USAGE_REFRESH_MS &&
-      !moved(usage.cpuMilli, last.cpuMilli) &&
-      !moved(usage.memoryBytes, last.memoryBytes)
-    )
-      return undefined;
-    this.lastUsage = { ...usage, at: now };
-    return usage;
   }
 }

@@ -22,7 +22,10 @@ export interface HollowFleetOptions {
   latencyMs?: number;
   /** Agents joining at the same time (default 20). */
   concurrency?: number;
-  heartbeatSeconds?: number;
+  /** Lease interval (default: the profile's, 10 s). */
+  leaseSeconds?: number;
+  /** Node status report interval (default 5 min). */
+  nodeStatusReportSeconds?: number;
   profile?: string;
   /** Start attempts per node before giving up (default 5, 1 s × attempt apart). */
   attempts?: number;
@@ -41,7 +44,7 @@ export interface HollowFleet {
   agent(name: string): AgentHandle;
   /** Cuts a node's MQTT connection without DISCONNECT (the broker sends its Last Will); no reconnect. */
   killUnclean(name: string): void;
-  /** Keeps the node's connection (and MQTT keepalive) but stops its heartbeats and node reports. */
+  /** Keeps the node's connection (and MQTT keepalive) but stops its lease renewals and node reports. */
   silence(name: string): void;
   /** Stops every agent and removes the data dirs. */
   stop(): Promise<void>;
@@ -71,7 +74,8 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
       labels: {},
       taints: [],
       nodeIP: `10.${100 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`,
-      heartbeatSeconds: options.heartbeatSeconds,
+      leaseSeconds: options.leaseSeconds,
+      nodeStatusReportSeconds: options.nodeStatusReportSeconds,
       driver: new SimulatedDriver({
         latencyMs: options.latencyMs ?? 5,
         ipPrefix: `10.${200 + (index >> 16)}.${(index >> 8) & 255}`,
@@ -131,8 +135,9 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
       void handle.stop().catch(() => undefined);
     },
     silence(name) {
-      const transport = agent(name).transport as unknown as { publishNodeReport: () => Promise<boolean> };
+      const transport = agent(name).transport;
       transport.publishNodeReport = async () => false;
+      transport.renewLease = async () => false;
     },
     async stop() {
       await Promise.all(

@@ -23,6 +23,7 @@ import type { NodeReportBody } from '../node/reporter.js';
 import { DesiredSetAssembler } from './desired-set.js';
 
 const STATUS_BATCH = 50;
+const EMPTY = Buffer.alloc(0);
 
 export interface TransportLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -195,6 +196,19 @@ export class AgentTransport {
       connection: this.connection,
       sentAt: Date.now(),
     });
+  }
+
+  /**
+   * Renews the node's lease: an empty QoS 0 message (≈ 60 bytes on the wire with TLS), skipped while
+   * offline. Any packet resets the MQTT keepalive timer, so no PINGREQ is needed at a lease interval
+   * below the keepalive.
+   */
+  renewLease(): Promise<boolean> {
+    const client = this.client;
+    if (!client?.connected) return Promise.resolve(false);
+    return new Promise((resolve) =>
+      client.publish(topics.lease(this.options.nodeName), EMPTY, { qos: 0 }, (err) => resolve(!err)),
+    );
   }
 
   /**

@@ -4,12 +4,14 @@ import { type ExecSessionControl, LABELS, type RuntimeDriver } from '../runtime/
 
 type Respond = (response: Omit<ProxyResponse, 'v'>) => Promise<unknown>;
 type Body = Omit<ProxyResponse, 'v' | 'id' | 'seq'>;
-type ExecRequest = Extract<ProxyRequest, { kind: 'exec' }>;
+/** What this handler serves: every request but `node-status` (the agent's node reporter answers it). */
+export type PodRequest = Exclude<ProxyRequest, { kind: 'node-status' }>;
+type ExecRequest = Extract<PodRequest, { kind: 'exec' }>;
 
 const EARLY_INPUT_TTL_MS = 10_000;
 const MAX_EARLY_INPUTS = 256;
 
-function isSessionInput(request: ProxyRequest): boolean {
+function isSessionInput(request: PodRequest): boolean {
   return request.kind === 'stdin' || request.kind === 'close-stdin' || request.kind === 'resize';
 }
 
@@ -22,12 +24,12 @@ export class RequestHandler {
   private readonly running = new Map<string, AbortController>();
   private readonly sessions = new Map<string, ExecSessionControl>();
   /** Input that arrived while its exec session was still being opened. */
-  private readonly opening = new Map<string, ProxyRequest[]>();
+  private readonly opening = new Map<string, PodRequest[]>();
   /**
    * Input that arrived before its exec request (the broker does not order messages of different
    * QoS levels): kept briefly and replayed when the request comes.
    */
-  private readonly early = new Map<string, { input: ProxyRequest[]; timer: NodeJS.Timeout }>();
+  private readonly early = new Map<string, { input: PodRequest[]; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly pods: PodManager,
@@ -35,7 +37,7 @@ export class RequestHandler {
     private readonly driver?: RuntimeDriver,
   ) {}
 
-  handle(request: ProxyRequest): void {
+  handle(request: PodRequest): void {
     const opening = this.opening.get(request.id);
     if (opening && request.kind !== 'exec') {
       opening.push(request);
@@ -99,7 +101,7 @@ export class RequestHandler {
       .finally(() => this.running.delete(request.id));
   }
 
-  private holdEarly(request: ProxyRequest): void {
+  private holdEarly(request: PodRequest): void {
     let held = this.early.get(request.id);
     if (!held) {
       const timer = setTimeout(() => this.early.delete(request.id), EARLY_INPUT_TTL_MS);
@@ -141,7 +143,7 @@ export class RequestHandler {
   }
 
   private async run(
-    request: Exclude<ProxyRequest, { kind: 'cancel' | 'stdin' | 'close-stdin' | 'resize' }>,
+    request: Exclude<PodRequest, { kind: 'cancel' | 'stdin' | 'close-stdin' | 'resize' }>,
     chunks: (type: 'data' | 'stdout' | 'stderr', data: Buffer | string) => void,
     signal: AbortSignal,
   ): Promise<Body> {

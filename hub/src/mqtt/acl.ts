@@ -15,9 +15,14 @@ export function mayPublish(identity: Identity, topic: string): boolean {
     case 'node': {
       const n = identity.node;
       if (
-        [topics.nodeStatus(n), topics.podStatus(n), topics.podRemoved(n), topics.podEvents(n), topics.will(n)].includes(
-          topic,
-        )
+        [
+          topics.nodeStatus(n),
+          topics.lease(n),
+          topics.podStatus(n),
+          topics.podRemoved(n),
+          topics.podEvents(n),
+          topics.will(n),
+        ].includes(topic)
       )
         return true;
       const responsePrefix = `${topics.nodeRoot(n)}/responses/`;

@@ -1,12 +1,15 @@
-import { X509Certificate } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
+  decodeLease,
   decodeNodeReport,
   decodePodEventsReport,
   decodePodRemovedReport,
   decodePodStatusReport,
   decodeProxyResponse,
   decodeWill,
+  encode,
+  PROTOCOL_VERSION,
   ProtocolError,
   parseNodeTopic,
   TOPIC_ROOT,
@@ -47,7 +50,7 @@ export interface MqttComponentOptions {
   tlsNames?: string[];
   /** Fixed join token (default: generated once into `<dataDir>/join-token`). */
   joinToken?: string;
-  /** No heartbeat for this long → node Ready=Unknown (default 50 s). */
+  /** No lease renewal nor node status for this long → node Ready=Unknown (default 50 s). */
   nodeGracePeriodMs?: number;
   /** How long logs/exec/metrics wait for a node's first answer (default 10 s). */
   proxyTimeoutMs?: number;
@@ -109,6 +112,12 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
         log,
         gracePeriodMs: options.nodeGracePeriodMs ?? DEFAULT_NODE_GRACE_PERIOD_MS,
         onRegistered: (node) => desired.ensureNode(node),
+        requestStatus: (node) => {
+          const request = { v: PROTOCOL_VERSION, id: `status-${randomUUID()}`, kind: 'node-status' };
+          messageBus
+            .publish(topics.requests(node), encode(request), { qos: 1 })
+            .catch((err) => log.warn('mqtt: node status request failed', { node, error: String(err) }));
+        },
       });
       const nodes = tracker;
       const pods = new PodStatusWriter(service, log, (node) => nodes.clockOffsetMs(node));
@@ -126,6 +135,9 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
           switch (parsed.kind) {
             case 'node-status':
               return nodes.handleReport(parsed.node, decodeNodeReport(payload));
+            case 'lease':
+              decodeLease(payload);
+              return nodes.handleLease(parsed.node);
             case 'will':
               return nodes.handleWill(parsed.node, decodeWill(payload));
             case 'pod-status':
@@ -146,6 +158,7 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
         }
       };
       await messageBus.subscribe(topics.hubStatusAll, dispatch);
+      await messageBus.subscribe(topics.hubLeaseAll, dispatch);
       await messageBus.subscribe(topics.hubResponsesAll, dispatch);
       if (credentials) {
         const deps = { bus: messageBus, credentials, service, log };

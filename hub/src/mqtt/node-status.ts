@@ -34,16 +34,23 @@ export interface NodeStatusOptions {
   service: ResourceService;
   now(): number;
   log: Logger;
-  /** No heartbeat for this long → Ready=Unknown (default 50 s, node-monitor-grace-period). */
+  /** No lease renewal nor report for this long → Ready=Unknown (default 50 s, node-monitor-grace-period). */
   gracePeriodMs: number;
   /** Called when a node (re)registers, before its status is written. */
   onRegistered?(nodeName: string): void;
+  /**
+   * Asks the node's agent for a full status (`node-status` request): a node marked Unknown whose
+   * lease is renewed again must report its conditions to become Ready.
+   */
+  requestStatus?(nodeName: string): void;
 }
 
 interface Session {
   instance: string;
   connection: number;
   timer?: NodeJS.Timeout;
+  /** The stored Ready condition is Unknown (undefined: not looked up yet). In memory, like the lease. */
+  unknown?: boolean;
   /** Agent clock offset: hub time − agent time (ms). */
   clockOffsetMs: number;
 }
@@ -110,8 +117,10 @@ function readyStatus(node: KubeObject): string | undefined {
 }
 
 /**
- * Node registration, heartbeats and liveness: writes each node's own Node object from its reports
- * (hub time for every timestamp), and turns a Last Will or a silent grace period into Ready=Unknown.
+ * Node registration, status and liveness: writes each node's own Node object from its status
+ * reports (hub time for every timestamp), renews its health on every lease or report (in memory
+ * only, like a Kubernetes Lease: no store write per beat), and turns a Last Will or a silent grace
+ * period into Ready=Unknown. Health is the newest of lease renewal and status post.
  */
 export class NodeStatusTracker {
   private readonly sessions = new Map<string, Session>();
@@ -123,7 +132,7 @@ export class NodeStatusTracker {
   start(): void {
     for (const node of this.options.service.list(NODES).items) {
       const name = node.metadata.name!;
-      if (readyStatus(node) !== 'Unknown') this.session(name, '', 0);
+      if (readyStatus(node) !== 'Unknown') this.session(name, '', 0).unknown = false;
     }
   }
 
@@ -145,7 +154,25 @@ export class NodeStatusTracker {
       session.connection = report.connection;
       this.options.onRegistered?.(nodeName);
       this.register(nodeName, report);
-    } else this.heartbeat(nodeName, report);
+    } else this.status(nodeName, report, session);
+  }
+
+  /** A lease renewal: the node is alive; if it was marked Unknown, ask it for its conditions. */
+  handleLease(nodeName: string): void {
+    const session = this.session(nodeName, '', 0);
+    if (this.isUnknown(nodeName, session)) this.options.requestStatus?.(nodeName);
+  }
+
+  private isUnknown(nodeName: string, session: Session): boolean {
+    if (session.unknown === undefined) {
+      try {
+        session.unknown = readyStatus(this.options.service.get(NODES, undefined, nodeName)) === 'Unknown';
+      } catch (err) {
+        if (!isApiError(err) || err.code !== 404) throw err;
+        return false; // not registered (yet): its registration comes on connect
+      }
+    }
+    return session.unknown;
   }
 
   handleWill(nodeName: string, will: WillMessage): void {
@@ -212,24 +239,32 @@ export class NodeStatusTracker {
         );
       }
       this.writeStatus(nodeName, report, now);
+      const session = this.sessions.get(nodeName);
+      if (session) session.unknown = false;
     } catch (err) {
       log.error('mqtt: node registration failed', { node: nodeName, error: String(err) });
     }
   }
 
-  private heartbeat(nodeName: string, report: NodeReport): void {
+  private status(nodeName: string, report: NodeReport, session: Session): void {
     const now = this.nowIso();
     try {
       const node = this.options.service.get(NODES, undefined, nodeName);
-      if (readyStatus(node) === 'Unknown')
+      const unknown = readyStatus(node) === 'Unknown';
+      if (unknown)
         this.options.service.mutate(NODES, undefined, nodeName, (n) => closeOfflineRecord(n, now), {
           fieldManager: `node/${nodeName}`,
         });
       this.writeStatus(nodeName, report, now);
+      // Only conditions the device reports are refreshed: a report without Ready (usage only) does
+      // not end an Unknown, so the agent is asked for everything.
+      const readyReported = report.conditions?.some((c) => c.type === 'Ready') ?? false;
+      session.unknown = unknown && !readyReported;
+      if (session.unknown) this.options.requestStatus?.(nodeName);
     } catch (err) {
       if (isApiError(err) && err.code === 404)
-        this.options.log.warn('mqtt: heartbeat for an unregistered node ignored', { node: nodeName });
-      else this.options.log.error('mqtt: heartbeat failed', { node: nodeName, error: String(err) });
+        this.options.log.warn('mqtt: node status for an unregistered node ignored', { node: nodeName });
+      else this.options.log.error('mqtt: node status failed', { node: nodeName, error: String(err) });
     }
   }
 
@@ -285,6 +320,7 @@ export class NodeStatusTracker {
     const now = this.nowIso();
     try {
       const node = service.get(NODES, undefined, nodeName);
+      if (session) session.unknown = true;
       if (readyStatus(node) === 'Unknown') return;
       service.mutate(
         NODES,
