@@ -83,9 +83,10 @@ export function brokerUrl(hub: string): string {
 /**
  * `peapod agent --hub URL [--token T] [--name N] [--labels k=v,…] [--taints k=v:Effect,…]
  *  [--profile P] [--data-dir D] [--ca-file F] [--password-file F] [--node-ip IP]
- *  [--lease-interval 10s] [--node-status-report-interval 5m] [--keepalive 15s] [--runtime podman|docker] [--containers-conf F]
- *  [--relay-port 10280] [--cluster-ips true|false]`
- * (also `--flag=value`; `--heartbeat-interval` is the old name of `--lease-interval`). Throws Error with a user-facing message on bad input.
+ *  [--lease-interval 10s] [--node-status-report-interval 5m] [--keepalive 30s]
+ *  [--runtime podman|docker] [--containers-conf F] [--relay-port 10280] [--cluster-ips true|false]`
+ * (also `--flag=value`; `--heartbeat-interval` is the old name of `--lease-interval`). Throws Error
+ * with a user-facing message on bad input.
  */
 export function parseAgentFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const values = new Map<string, string>();

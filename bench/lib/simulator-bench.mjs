@@ -172,7 +172,7 @@ export async function runSimulatorScenario({ nodes: requested, podsPerNode, work
       `rollout of ${total} pods: ${r.rolloutSeconds.toFixed(1)} s, ${r.schedulingPodsPerSecond.toFixed(0)} pods/s bound`,
     );
 
-    // GET and LIST with the fleet connected and heartbeating.
+    // GET and LIST with the fleet connected and renewing leases.
     const getTimes = [];
     const sample = rollout.slice(0, 200);
     for (const p of sample) await timed(getTimes, () => api.ok('GET', `/api/v1/namespaces/${NS}/pods/${p.name}`));
@@ -207,7 +207,7 @@ export async function runSimulatorScenario({ nodes: requested, podsPerNode, work
     r.singleStarts = singleStarts.length;
 
     // Idle window. A short window (quick mode) overlaps the silent loss: the victim stops its
-    // heartbeats as the window opens and the hub notices only after its grace period (≥ 40 s), after
+    // leases as the window opens and the hub notices only after its grace period (≥ 40 s), after
     // the window; traffic is then divided by the nodes − 1 still beating.
     const nodeRv = (await api.ok('GET', '/api/v1/nodes?limit=1')).body.metadata.resourceVersion;
     const nodeTracker = trackNodes(api, nodeRv);

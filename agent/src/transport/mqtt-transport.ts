@@ -24,6 +24,7 @@ import { DesiredSetAssembler } from './desired-set.js';
 
 const STATUS_BATCH = 50;
 const EMPTY = Buffer.alloc(0);
+export const DEFAULT_KEEPALIVE_SECONDS = 30;
 
 export interface TransportLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -37,7 +38,12 @@ export interface TransportOptions {
   password: string;
   /** CA certificate (PEM) the broker's certificate must chain to. */
   caPem?: string;
-  /** MQTT keepalive in seconds (broker notices a dead link after 1.5×); default 15. */
+  /**
+   * MQTT keepalive in seconds; default 30. The broker notices a dead link after 1.5× (45 s: its Last
+   * Will still beats the hub's 50 s grace). mqtt.js sends PINGREQ when it has *received* nothing for
+   * a keepalive (its check that the broker is alive), and an idle agent receives nothing but these
+   * PINGRESPs and rare PUBACKs: 30 s keeps that pair at ≈ 5.8 kB/h on the wire.
+   */
   keepaliveSeconds?: number;
   /** First reconnect delay; doubles up to maxReconnectMs. Defaults 1 s and 30 s. */
   reconnectMs?: number;
@@ -98,7 +104,7 @@ export class AgentTransport {
       password: options.password,
       clean: false,
       protocolVersion: 4,
-      keepalive: options.keepaliveSeconds ?? 15,
+      keepalive: options.keepaliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS,
       reconnectPeriod: this.reconnectDelay,
       connectTimeout: 10_000,
       ca: options.caPem,
@@ -200,8 +206,8 @@ export class AgentTransport {
 
   /**
    * Renews the node's lease: an empty QoS 0 message (≈ 60 bytes on the wire with TLS), skipped while
-   * offline. Any packet resets the MQTT keepalive timer, so no PINGREQ is needed at a lease interval
-   * below the keepalive.
+   * offline. It satisfies the broker's side of the keepalive; QoS 0 gets no answer, so mqtt.js still
+   * pings once per keepalive to learn that the broker is alive.
    */
   renewLease(): Promise<boolean> {
     const client = this.client;
