@@ -99,7 +99,7 @@ export function simulatorRows(s) {
       s.uncleanReplacedAfterTolerationMs <= 40_000,
     ),
     row(
-      `Silent node loss (heartbeats stop) → Ready=Unknown (${tag})`,
+      `Silent node loss (leases and status posts stop) → Ready=Unknown (${tag})`,
       fmtS(s.silentDetectMs),
       'grace period (hub default 50 s)',
       s.silentDetectMs <= 50_000,
