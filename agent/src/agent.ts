@@ -5,7 +5,7 @@ import { nodeUsername, type Pod, type ServiceTable, serviceEnvironment } from '@
 import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmware-profiles';
 import type { QueuedStatus } from './cache/local-store.js';
 import type { AgentConfig } from './config.js';
-import { DEFAULT_STATUS_REPORT_MS, NodeReporter } from './node/reporter.js';
+import { DEFAULT_STATUS_REPORT_MS, NodeReporter, type NodeReporterOptions } from './node/reporter.js';
 import { OfflineCache } from './offline/offline-cache.js';
 import { createPodManager } from './pods/manager.js';
 import type { PodManager, PodStatusUpdate } from './pods/types.js';
@@ -31,6 +31,8 @@ export interface AgentOptions extends Partial<AgentConfig> {
   driver?: RuntimeDriver;
   /** Injected pod engine; default createPodManager over the driver. */
   podManager?: PodManager;
+  /** Injected device readings (the fleet simulator's idle devices); default: this machine's. */
+  readReadings?: NodeReporterOptions['readReadings'];
   /** Service proxy, relay and ClusterIP rules (docs/services.md). Default true; hollow nodes turn it off. */
   services?: boolean;
   log?: AgentLogger;
@@ -128,6 +130,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     labels: options.labels,
     taints: options.taints,
     nodeIP: options.nodeIP,
+    readReadings: options.readReadings,
     runtimeVersion: async () => `${driver.name}://${await driver.version()}`,
     agentVersion: AGENT_VERSION,
     statusReportMs:

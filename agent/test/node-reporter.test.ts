@@ -119,15 +119,15 @@ describe('NodeReporter', () => {
     expect(pressure!.conditions!.find((c) => c.type === 'MemoryPressure')!.status).toBe('True');
     expect(pressure!.capacity).toBeUndefined();
 
-    // Usage alone: a big move posts just the usage, at most every two minutes.
+    // Usage alone: a big move posts just the usage, at most every three minutes.
     current = { ...current, memoryAvailableBytes: 7 * GiB, cpuUsageMilli: 3500 };
     now = 240_000;
     const back = await reporter.due(); // the pressure ended: a condition change
     expect(back!.conditions).toBeDefined();
     current = { ...current, cpuUsageMilli: 100 };
-    now = 300_000;
-    expect(await reporter.due()).toBeUndefined(); // moved, but the last post is one minute old
-    now = 360_000;
+    now = 400_000;
+    expect(await reporter.due()).toBeUndefined(); // moved, but the last post is < 3 min old
+    now = 420_000;
     expect(await reporter.due()).toEqual({ type: 'status', usage: { cpuMilli: 100, memoryBytes: GiB } });
 
     // The report interval (5 min since the last status post) → status even with nothing new.

@@ -40,7 +40,7 @@ const USAGE_CPU_FRACTION = 0.25;
 /** … or memory by this fraction of its total … */
 const USAGE_MEMORY_FRACTION = 0.1;
 /** … and the previous usage post is at least this old (bounds what a restless device costs). */
-const USAGE_MIN_SPACING_MS = 120_000;
+const USAGE_MIN_SPACING_MS = 180_000;
 
 const RESOURCE_FIELDS = ['capacity', 'allocatable', 'nodeInfo', 'addresses'] as const;
 

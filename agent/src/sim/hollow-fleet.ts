@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AgentHandle, type AgentLogger, startAgent } from '../agent.js';
+import { createDeviceReader, type DeviceReadings } from '../node/readings.js';
 import { SimulatedDriver } from './simulated-driver.js';
 
 /**
@@ -56,6 +57,19 @@ export function hollowNodeName(prefix: string, index: number): string {
   return `${prefix}-${String(index).padStart(4, '0')}`;
 }
 
+/**
+ * An idle device: this machine's readings taken once, then held. (Every hollow node reading the
+ * shared host live would report other processes' load as its own — not an idle node.)
+ */
+function idleDeviceReadings(): (dataDir: string) => Promise<DeviceReadings> {
+  const read = createDeviceReader();
+  let first: Promise<DeviceReadings> | undefined;
+  return (dataDir) => {
+    first ??= read(dataDir);
+    return first;
+  };
+}
+
 export async function startHollowFleet(options: HollowFleetOptions): Promise<HollowFleet> {
   const names = Array.from({ length: options.count }, (_, i) => hollowNodeName(options.namePrefix, i));
   const agents = new Map<string, AgentHandle>();
@@ -74,6 +88,7 @@ export async function startHollowFleet(options: HollowFleetOptions): Promise<Hol
       labels: {},
       taints: [],
       nodeIP: `10.${100 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`,
+      readReadings: idleDeviceReadings(),
       leaseSeconds: options.leaseSeconds,
       nodeStatusReportSeconds: options.nodeStatusReportSeconds,
       driver: new SimulatedDriver({
