@@ -146,7 +146,7 @@ describe('podman arguments', () => {
     expect(publishArg({ containerPort: 80, hostPort: 81, hostIP: '::1', protocol: 'tcp' })).toBe('[::1]:81:80/tcp');
   });
 
-  it('labels the pod as owned infra and publishes only ports with a hostPort', () => {
+  it('names the infra container, labels the pod as owned infra and publishes only ports with a hostPort', () => {
     const args = podCreateArgs({
       name: 'p',
       labels: { a: 'b' },
@@ -161,6 +161,8 @@ describe('podman arguments', () => {
       'create',
       '--name',
       'p',
+      '--infra-name',
+      'p-infra',
       '--label',
       'a=b',
       '--label',

@@ -125,15 +125,26 @@ export function podmanRows(p) {
       peapod / bare <= 1.3 && Math.max(...p.peapod) <= 3000,
     ),
   );
+  if (p.peapodPhases?.length) {
+    const median = (k) => percentile(p.peapodPhases.map((x) => x[k]), 50);
+    const phase = (k) => `${(median(k) / 1000).toFixed(2)} s`;
+    rows.push(
+      row(
+        '… of which (medians): peapod apply process returned · pod bound on the watch · bound → Running',
+        `${phase('cli')} · ${phase('boundAfterStart')} · ${phase('boundToRunning')}`,
+      ),
+    );
+  }
+  const split = (s) => (s ? ` (private ${fmtMiB(s.anon)}, file-backed ${fmtMiB(s.file)})` : '');
   rows.push(
     row(
       'Agent RSS at idle (real agent process, podman)',
-      fmtMiB(p.agentRssIdle),
+      `${fmtMiB(p.agentRssIdle)}${split(p.agentRssIdleSplit)}`,
       '≤ 50 MB',
       p.agentRssIdle <= 50 * MiB,
     ),
   );
-  rows.push(row('Agent RSS with 10 pods', fmtMiB(p.agentRssTenPods)));
+  rows.push(row('Agent RSS with 10 pods', `${fmtMiB(p.agentRssTenPods)}${split(p.agentRssTenPodsSplit)}`));
   rows.push(
     row(
       'Agent cold start → 10 cached pods running, hub down (containers stopped first)',

@@ -75,6 +75,8 @@ export class PodWorker {
   private lastStatus?: PodStatus;
   private lastStatusJson = '';
   private sandboxRetryAt?: number;
+  /** Image presence checks started with the sandbox, each used once by ensureImage. */
+  private earlyImageChecks = new Map<string, Promise<boolean>>();
   private readonly sandboxWake: { wakeDue?: number } = {};
   private specHash: string;
 
@@ -270,6 +272,11 @@ export class PodWorker {
       this.wakeAt(this.sandboxWake, this.sandboxRetryAt);
       return false;
     }
+    // The first containers' image checks run while the sandbox is created (one podman call less on the path).
+    const first = this.init.length > 0 ? this.init.slice(0, 1) : this.app;
+    this.earlyImageChecks = new Map(
+      first.map((rec) => [rec.spec.image, this.ctx.driver.imageExists(rec.spec.image).catch(() => false)]),
+    );
     try {
       for (const v of this.pod.spec.volumes ?? []) {
         if (v.emptyDir) await mkdir(emptyDirPath(this.ctx.dataDir, this.ref.uid, v.name), { recursive: true });
@@ -285,6 +292,7 @@ export class PodWorker {
       this.ctx.imageBackOff.reset(key);
       return true;
     } catch (err) {
+      this.earlyImageChecks.clear();
       this.ctx.event(
         this.podEvent('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`),
       );
@@ -455,7 +463,9 @@ export class PodWorker {
   private async ensureImage(rec: ContainerRecord): Promise<boolean> {
     const image = rec.spec.image;
     const key = `${this.ref.uid}/${rec.name}/image`;
-    const present = await this.ctx.driver.imageExists(image).catch(() => false);
+    const early = this.earlyImageChecks.get(image);
+    this.earlyImageChecks.delete(image);
+    const present = await (early ?? this.ctx.driver.imageExists(image).catch(() => false));
     const action = imageAction(rec.spec, present);
     if (action === 'use') {
       this.ctx.event(

@@ -16,9 +16,20 @@ export function labelFilterArgs(filter: Record<string, string>): string[] {
   return Object.entries(filter).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
 }
 
+/** The labels a sandbox's podman pod carries. */
+export function podLabels(config: SandboxConfig): Record<string, string> {
+  return withOwnerLabels(config.labels, 'infra');
+}
+
+/** The name of a sandbox's infra container: known in advance, so it can be inspected without `pod inspect`. */
+export function infraContainerName(sandboxName: string): string {
+  return `${sandboxName}-infra`;
+}
+
 /** Arguments of `podman pod create` for a sandbox (infra container from podman's local pause image). */
 export function podCreateArgs(config: SandboxConfig): string[] {
-  const args = ['pod', 'create', '--name', config.name, ...labelArgs(withOwnerLabels(config.labels, 'infra'))];
+  const args = ['pod', 'create', '--name', config.name, '--infra-name', infraContainerName(config.name)];
+  args.push(...labelArgs(podLabels(config)));
   if (config.hostname && !config.hostNetwork) args.push('--hostname', config.hostname);
   // hostNetwork: the host's network and hostname, as Kubernetes gives such pods.
   if (config.hostNetwork) args.push('--network', 'host', '--uts', 'host');

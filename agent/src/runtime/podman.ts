@@ -15,7 +15,7 @@ import type {
 import { isRuntimeError, RuntimeError } from './errors.js';
 import { RuntimeEventStream } from './event-stream.js';
 import { isInfraLabels } from './labels.js';
-import { containerCreateArgs, labelFilterArgs, podCreateArgs } from './podman-args.js';
+import { containerCreateArgs, infraContainerName, labelFilterArgs, podCreateArgs, podLabels } from './podman-args.js';
 import { cliError, PodmanCli, type PodmanCliOptions, podmanErrorText } from './podman-cli.js';
 import { parsePodmanEvent, podmanEventSource } from './podman-events.js';
 import {
@@ -81,9 +81,10 @@ export class PodmanDriver implements RuntimeDriver {
       await this.removeSandbox(id).catch(() => undefined);
       throw error;
     }
-    const sandbox = await this.inspectSandbox(id);
-    if (!sandbox) throw new RuntimeError('NotFound', `pod ${id} vanished after creation`);
-    return sandbox;
+    // The infra container has a name of our own (podCreateArgs): one inspect instead of `pod inspect` + inspect.
+    const [infra] = await this.inspectRaw([infraContainerName(config.name)]);
+    if (!infra) throw new RuntimeError('NotFound', `pod ${id} vanished after creation`);
+    return sandboxFromPodman({ Id: id, Name: config.name, Labels: podLabels(config), Created: infra.Created }, infra);
   }
 
   async inspectSandbox(id: string): Promise<Sandbox | undefined> {
@@ -124,10 +125,17 @@ export class PodmanDriver implements RuntimeDriver {
     if (error.reason !== 'NotFound') throw error;
   }
 
+  /** Pulls the image only when `create` says it is missing (the pod worker has usually checked it). */
   async createContainer(config: ContainerConfig): Promise<string> {
-    if (!(await this.imageExists(config.image))) await this.pullImage(config.image);
-    const out = await this.cli.run(containerCreateArgs(config, { pull: 'never' }));
-    return out.trim().split('\n').pop() ?? '';
+    const create = async () =>
+      (await this.cli.run(containerCreateArgs(config, { pull: 'never' }))).trim().split('\n').pop() ?? '';
+    try {
+      return await create();
+    } catch (error) {
+      if (!isRuntimeError(error, 'ImageNotFound')) throw error;
+    }
+    await this.pullImage(config.image);
+    return create();
   }
 
   async startContainer(id: string): Promise<void> {
