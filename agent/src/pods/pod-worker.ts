@@ -58,6 +58,11 @@ export interface AdoptedObjects {
   containers: ContainerInfo[];
 }
 
+interface ImageCheck {
+  present: boolean;
+  id?: string;
+}
+
 export class PodWorker {
   pod: Pod;
   readonly ref: PodRef;
@@ -75,8 +80,8 @@ export class PodWorker {
   private lastStatus?: PodStatus;
   private lastStatusJson = '';
   private sandboxRetryAt?: number;
-  /** Image presence checks started with the sandbox, each used once by ensureImage. */
-  private earlyImageChecks = new Map<string, Promise<boolean>>();
+  /** Image checks started with the sandbox, each used once by ensureImage. */
+  private earlyImageChecks = new Map<string, Promise<ImageCheck>>();
   private readonly sandboxWake: { wakeDue?: number } = {};
   private specHash: string;
 
@@ -274,9 +279,7 @@ export class PodWorker {
     }
     // The first containers' image checks run while the sandbox is created (one podman call less on the path).
     const first = this.init.length > 0 ? this.init.slice(0, 1) : this.app;
-    this.earlyImageChecks = new Map(
-      first.map((rec) => [rec.spec.image, this.ctx.driver.imageExists(rec.spec.image).catch(() => false)]),
-    );
+    this.earlyImageChecks = new Map(first.map((rec) => [rec.spec.image, this.checkImage(rec.spec.image)]));
     try {
       for (const v of this.pod.spec.volumes ?? []) {
         if (v.emptyDir) await mkdir(emptyDirPath(this.ctx.dataDir, this.ref.uid, v.name), { recursive: true });
@@ -356,7 +359,8 @@ export class PodWorker {
       return;
     }
     rec.retryAt = undefined;
-    if (!(await this.ensureImage(rec))) return;
+    const image = await this.ensureImage(rec);
+    if (!image) return;
 
     const attempt = Math.max(rec.nextAttempt(), (rec.previous?.attempt ?? -1) + 1);
     let config: ContainerConfig;
@@ -417,9 +421,11 @@ export class PodWorker {
       const sandbox = await this.ctx.driver.inspectSandbox(this.sandbox!.id).catch(() => undefined);
       if (sandbox?.ip) this.sandbox!.ip = sandbox.ip;
     }
-    const info = await this.ctx.driver.inspectContainer(id).catch(() => undefined);
+    // With the image id known there is nothing to ask the runtime: start just returned, and a
+    // container that dies at once is reported by its died event (which inspects it).
+    const info = image.id ? undefined : await this.ctx.driver.inspectContainer(id).catch(() => undefined);
     rec.current.startedAtMs = info?.startedAt ? Date.parse(info.startedAt) : this.ctx.now();
-    rec.current.imageId = info?.imageId;
+    rec.current.imageId = image.id ?? info?.imageId;
     this.ctx.event(this.podEvent('Normal', 'Started', `Started container ${rec.name}`, rec.name));
 
     const postStart = rec.spec.lifecycle?.postStart;
@@ -459,19 +465,30 @@ export class PodWorker {
     return delay;
   }
 
-  /** imagePullPolicy handling; false (with a waiting reason and a retry timer) when the image is not usable. */
-  private async ensureImage(rec: ContainerRecord): Promise<boolean> {
+  /** Whether the image is present, with its id when the driver tells it in the same call. */
+  private async checkImage(image: string): Promise<ImageCheck> {
+    const { driver } = this.ctx;
+    if (!driver.imageId) return { present: await driver.imageExists(image).catch(() => false) };
+    const id = await driver.imageId(image).catch(() => undefined);
+    return { present: id !== undefined, id };
+  }
+
+  /**
+   * imagePullPolicy handling; undefined (with a waiting reason and a retry timer) when the image is
+   * not usable, else the image id when it is already known.
+   */
+  private async ensureImage(rec: ContainerRecord): Promise<{ id?: string } | undefined> {
     const image = rec.spec.image;
     const key = `${this.ref.uid}/${rec.name}/image`;
     const early = this.earlyImageChecks.get(image);
     this.earlyImageChecks.delete(image);
-    const present = await (early ?? this.ctx.driver.imageExists(image).catch(() => false));
-    const action = imageAction(rec.spec, present);
+    const check = await (early ?? this.checkImage(image));
+    const action = imageAction(rec.spec, check.present);
     if (action === 'use') {
       this.ctx.event(
         this.podEvent('Normal', 'Pulled', `Container image "${image}" already present on machine`, rec.name),
       );
-      return true;
+      return { id: check.id };
     }
     if (action === 'never') {
       rec.waiting = {
@@ -480,14 +497,14 @@ export class PodWorker {
       };
       this.ctx.event(this.podEvent('Warning', 'ErrImageNeverPull', rec.waiting.message!, rec.name));
       this.retryLater(rec, key);
-      return false;
+      return undefined;
     }
     this.ctx.event(this.podEvent('Normal', 'Pulling', `Pulling image "${image}"`, rec.name));
     try {
       await this.ctx.driver.pullImage(image);
       this.ctx.imageBackOff.reset(key);
       this.ctx.event(this.podEvent('Normal', 'Pulled', `Successfully pulled image "${image}"`, rec.name));
-      return true;
+      return {};
     } catch (err) {
       const message = `Failed to pull image "${image}": ${errorText(err)}`;
       rec.waiting = { reason: 'ErrImagePull', message };
@@ -495,7 +512,7 @@ export class PodWorker {
       const delay = this.retryLater(rec, key);
       // Come back while the back-off runs so the container shows ImagePullBackOff, like the kubelet.
       this.after(Math.min(1000, delay / 2));
-      return false;
+      return undefined;
     }
   }
 

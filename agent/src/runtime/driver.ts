@@ -144,6 +144,11 @@ export interface RuntimeDriver {
   version(): Promise<string>;
 
   imageExists(image: string): Promise<boolean>;
+  /**
+   * The local image's id, undefined when it is not present (optional). With it the pod worker learns
+   * the id with the presence check and needs no inspect after a start.
+   */
+  imageId?(image: string): Promise<string | undefined>;
   pullImage(image: string): Promise<void>;
 
   createSandbox(config: SandboxConfig): Promise<Sandbox>;

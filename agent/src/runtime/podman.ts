@@ -65,6 +65,14 @@ export class PodmanDriver implements RuntimeDriver {
     throw cliError(['image'], result);
   }
 
+  async imageId(image: string): Promise<string | undefined> {
+    const result = await this.cli.exec(['image', 'inspect', '--format', '{{.Id}}', image]);
+    if (result.exitCode === 0) return result.stdout.trim() || undefined;
+    const error = cliError(['image'], result);
+    if (error.reason === 'ImageNotFound' || error.reason === 'NotFound') return undefined;
+    throw error;
+  }
+
   async pullImage(image: string): Promise<void> {
     const result = await this.cli.exec(['pull', '--quiet', image], { timeoutMs: 30 * 60_000 });
     if (result.exitCode !== 0) {
