@@ -85,6 +85,7 @@ export async function joinHub(options: {
     connectTimeout: options.timeoutMs ?? 10_000,
     ca: caPem,
     rejectUnauthorized: true,
+    writeCache: false, // as in AgentTransport: no 6 MiB message-id cache
   });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -110,6 +110,9 @@ export class AgentTransport {
       ca: options.caPem,
       rejectUnauthorized: true,
       will: { topic: topics.will(node), payload: this.willPayload(), qos: 1, retain: false },
+      // mqtt-packet's default write cache is 65,536 two-byte Buffers (~6 MiB of heap); an agent
+      // sends a few packets a minute, so it allocates message-id bytes per packet instead.
+      writeCache: false,
     };
     this.assembler.hold();
     const client = connect(options.url, clientOptions);
