@@ -10,6 +10,7 @@ import { measureCliColdStart } from '../cli-cold-start.mjs';
 import { createApi, readyStatus } from './api.mjs';
 import {
   CONTAINERS_CONF,
+  cpuSeconds,
   killChild,
   PEAPOD,
   rssBytes,
@@ -113,6 +114,7 @@ export async function runPodmanBench({ runs, log }) {
     await sleep(10_000);
     r.agentRssIdle = rssBytes(agent.pid);
     r.agentRssIdleSplit = rssSplit(agent.pid);
+    r.agentCpuIdle = cpuSeconds(agent.pid);
 
     const running = new Map();
     const bound = new Map();
@@ -180,6 +182,8 @@ export async function runPodmanBench({ runs, log }) {
     await sleep(10_000);
     r.agentRssTenPods = rssBytes(agent.pid);
     r.agentRssTenPodsSplit = rssSplit(agent.pid);
+    r.agentCpuTenPods = cpuSeconds(agent.pid);
+    log(`podman: agent CPU ${r.agentCpuIdle.toFixed(2)} s at idle, ${r.agentCpuTenPods.toFixed(2)} s after 10 pods`);
 
     log('cli: cold start');
     r.cli = measureCliColdStart({ runs: Math.max(3, runs), kubeconfig: hub.kubeconfig });

@@ -145,6 +145,13 @@ export function podmanRows(p) {
     ),
   );
   rows.push(row('Agent RSS with 10 pods', `${fmtMiB(p.agentRssTenPods)}${split(p.agentRssTenPodsSplit)}`));
+  if (p.agentCpuTenPods !== undefined)
+    rows.push(
+      row(
+        'Agent CPU since its start (user + sys): 10 s after Ready · after the applies and 10 pods',
+        `${p.agentCpuIdle.toFixed(2)} s · ${p.agentCpuTenPods.toFixed(2)} s`,
+      ),
+    );
   rows.push(
     row(
       'Agent cold start → 10 cached pods running, hub down (containers stopped first)',
