@@ -126,7 +126,11 @@ export function podmanRows(p) {
     ),
   );
   if (p.peapodPhases?.length) {
-    const median = (k) => percentile(p.peapodPhases.map((x) => x[k]), 50);
+    const median = (k) =>
+      percentile(
+        p.peapodPhases.map((x) => x[k]),
+        50,
+      );
     const phase = (k) => `${(median(k) / 1000).toFixed(2)} s`;
     rows.push(
       row(
