@@ -68,6 +68,15 @@ export function describeRuntimeDriver(
       expect(await driver.version()).toMatch(/^\d+\.\d+/);
       expect(await driver.imageExists(TEST_IMAGES.busybox)).toBe(true);
       expect(await driver.imageExists('localhost/edge-test/nope:1')).toBe(false);
+      if (driver.imageId) {
+        // The optional id lookup agrees with the id a container of that image reports.
+        const id = await driver.imageId(TEST_IMAGES.busybox);
+        expect(id).toMatch(/^(sha256:)?[0-9a-f]{64}$/);
+        expect(await driver.imageId('localhost/edge-test/nope:1')).toBeUndefined();
+        const sb = await sandbox();
+        const c = await driver.createContainer(container(sb, { image: TEST_IMAGES.busybox }));
+        expect((await driver.inspectContainer(c))?.imageId).toBe(id);
+      }
     });
 
     it('runs a sandbox and a container through their whole lifecycle', async () => {
