@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { CliError } from '../errors.js';
+import { applyHubV8Flags } from '../v8-tuning.js';
 
 /**
  * V8 flags `peapod agent` sets on itself before it loads the agent (docs/agent.md, "Memory"): no
@@ -43,6 +44,7 @@ function parsed<T>(parse: () => T): T {
 }
 
 export async function runHub(argv: string[]): Promise<number> {
+  applyHubV8Flags();
   const hubModule = await import('@peapod/hub');
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`Usage: peapod hub [options]\n${hubModule.HUB_FLAGS_HELP}\n`);

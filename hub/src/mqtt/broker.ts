@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
@@ -31,6 +32,18 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/**
+ * aedes writes through mqtt-packet, which by default pre-builds a 2-byte Buffer for each of the
+ * 65,536 packet ids on first use: ~7 MiB of heap the broker keeps for life. Allocating the two
+ * bytes per QoS 1 packet instead costs nothing measurable. (The module aedes itself resolves.)
+ */
+function dropPacketIdCache(): void {
+  const mqttPacket = createRequire(import.meta.resolve('aedes'))('mqtt-packet') as {
+    writeToStream: { cacheNumbers: boolean };
+  };
+  mqttPacket.writeToStream.cacheNumbers = false;
+}
+
 function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
@@ -48,6 +61,7 @@ function listen(server: TlsServer | HttpsServer, port: number, host?: string): P
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const { credentials, log } = options;
   const identities = new WeakMap<Client, Identity>();
+  dropPacketIdCache();
   const aedes = new Aedes({ maxClientsIdLength: 256, drainTimeout: 30_000, keepaliveLimit: 600 });
   await aedes.listen();
 

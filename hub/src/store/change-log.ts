@@ -10,6 +10,7 @@ export interface ChangeRecord {
   resource: string;
   /** '' for cluster-scoped objects. */
   namespace: string;
+  name: string;
   /** The object after the change (for DELETED: its last state, carrying the deletion's rv). */
   json: string;
   /** The object before the change (MODIFIED only), for selector transitions. */
@@ -24,9 +25,16 @@ export interface ChangeLogLimits {
 /**
  * A bounded ring of recent changes: the history watches resume from. Everything newer than
  * `horizon` is retained; asking for anything older is a 410 Gone.
+ *
+ * A MODIFIED record's `previousJson` is usually the `json` of the object's previous record, read
+ * back from disk as a new string of the same text; the log keeps the retained copy instead, so a
+ * run of changes to one object costs one string per change, not two. The byte bound still counts
+ * both (conservative: a shared string outlives the older record that brought it).
  */
 export class ChangeLog {
   private readonly records: (ChangeRecord | undefined)[];
+  /** The newest retained record of each object, by `changeKey`. */
+  private readonly latest = new Map<string, ChangeRecord>();
   private head = 0;
   private size = 0;
   private bytes = 0;
@@ -42,6 +50,12 @@ export class ChangeLog {
   }
 
   append(record: ChangeRecord): void {
+    const key = changeKey(record);
+    const before = this.latest.get(key);
+    if (before && record.previousJson !== undefined && record.previousJson === before.json) {
+      record.previousJson = before.json;
+    }
+    this.latest.set(key, record);
     if (this.size === this.limits.maxEvents) this.dropOldest();
     this.records[(this.head + this.size) % this.limits.maxEvents] = record;
     this.size++;
@@ -70,11 +84,17 @@ export class ChangeLog {
   private dropOldest(): void {
     const record = this.records[this.head] as ChangeRecord;
     this.records[this.head] = undefined;
+    const key = changeKey(record);
+    if (this.latest.get(key) === record) this.latest.delete(key);
     this.head = (this.head + 1) % this.limits.maxEvents;
     this.size--;
     this.bytes -= recordBytes(record);
     this.horizon = record.rv;
   }
+}
+
+function changeKey(record: ChangeRecord): string {
+  return `${record.resource}\0${record.namespace}\0${record.name}`;
 }
 
 function recordBytes(record: ChangeRecord): number {

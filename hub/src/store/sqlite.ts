@@ -203,7 +203,7 @@ export class SqliteStore implements ObjectStore {
       json = JSON.stringify(object);
       this.stmt.insert.run(resource, namespace, name, object.metadata.uid as string, rv, json);
       this.count(json);
-      return { rv, type: 'ADDED', resource, namespace, json };
+      return { rv, type: 'ADDED', resource, namespace, name, json };
     });
     return JSON.parse(json) as KubeObject;
   }
@@ -236,7 +236,7 @@ export class SqliteStore implements ObjectStore {
         this.overlay.set(key, json);
         this.stats.coalescedWrites++;
         this.armFlush();
-        this.commitChange({ rv, type: 'MODIFIED', resource, namespace, json, previousJson: current.json });
+        this.commitChange({ rv, type: 'MODIFIED', resource, namespace, name, json, previousJson: current.json });
         return JSON.parse(json) as KubeObject;
       }
     }
@@ -247,7 +247,7 @@ export class SqliteStore implements ObjectStore {
       json = JSON.stringify(next);
       this.stmt.replace.run(next.metadata.uid as string, json, rv, resource, namespace, name);
       this.count(json);
-      return { rv, type: 'MODIFIED', resource, namespace, json, previousJson: current.json };
+      return { rv, type: 'MODIFIED', resource, namespace, name, json, previousJson: current.json };
     });
     this.overlay.delete(key);
     return JSON.parse(json) as KubeObject;
@@ -270,7 +270,7 @@ export class SqliteStore implements ObjectStore {
       json = JSON.stringify(last);
       this.stmt.remove.run(resource, scope, name);
       this.count('');
-      return { rv, type: 'DELETED', resource, namespace: scope, json };
+      return { rv, type: 'DELETED', resource, namespace: scope, name, json };
     });
     this.overlay.delete(objectKey(resource, scope, name));
     return JSON.parse(json) as KubeObject;
