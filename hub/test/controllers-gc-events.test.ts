@@ -2,7 +2,7 @@ import type { Deployment, Event, KubeObject, Pod, ReplicaSet } from '@peapod/cor
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeploymentController } from '../src/controllers/deployment.js';
 import { createEventTtlComponent } from '../src/controllers/event-ttl.js';
-import { createEventRecorder, EVENT_TTL_MS } from '../src/controllers/events.js';
+import { createEventRecorder, EVENT_TTL_MS, EventDedupeCache } from '../src/controllers/events.js';
 import { createGarbageCollector } from '../src/controllers/garbage-collector.js';
 import { DEPLOYMENTS, EVENTS, PODS, REPLICASETS } from '../src/controllers/objects.js';
 import { createReplicaSetController } from '../src/controllers/replicaset.js';
@@ -159,6 +159,21 @@ describe('events', () => {
       source: { component: 'kubelet', host: 'node-a' },
       involvedObject: { kind: 'Pod', namespace: 'default', name: 'web-1', uid: 'pod-uid' },
     });
+  });
+
+  it('recorders sharing one dedupe cache still keep the events of different hosts apart', async () => {
+    hub = await startTestHub([]);
+    const h = hub;
+    const cache = new EventDedupeCache();
+    const [a, b] = ['node-a', 'node-b'].map((host) => createEventRecorder(h.service, 'kubelet', { host, cache }));
+    a.event(subject, 'Warning', 'BackOff', 'Back-off restarting failed container app');
+    b.event(subject, 'Warning', 'BackOff', 'Back-off restarting failed container app');
+    a.event(subject, 'Warning', 'BackOff', 'Back-off restarting failed container app');
+    const events = h.service.list(EVENTS, { namespace: 'default' }).items as Event[];
+    expect(events.map((e) => [e.source?.host, e.count]).sort()).toEqual([
+      ['node-a', 2],
+      ['node-b', 1],
+    ]);
   });
 
   it('expires events one hour after their last occurrence', async () => {

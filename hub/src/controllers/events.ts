@@ -18,6 +18,30 @@ export interface EventRecorderOptions {
   /** `source.host`, e.g. the node name for agent events. */
   host?: string;
   log?: Logger;
+  /**
+   * The dedupe cache, when several recorders should share one bound (the hub records the events
+   * of every node: one cache per node would let memory grow with the fleet). Default: its own.
+   */
+  cache?: EventDedupeCache;
+}
+
+/** Recently recorded events by key (LRU, at most `CACHE_SIZE` entries). */
+export class EventDedupeCache {
+  readonly #entries = new Map<string, { namespace: string; name: string }>();
+
+  get(key: string): { namespace: string; name: string } | undefined {
+    return this.#entries.get(key);
+  }
+
+  remember(key: string, value: { namespace: string; name: string }): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > CACHE_SIZE) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
 }
 
 /**
@@ -32,14 +56,8 @@ export function createEventRecorder(
   options: EventRecorderOptions = {},
 ): EventRecorder {
   const now = options.now ?? Date.now;
-  const cache = new Map<string, { namespace: string; name: string }>();
+  const cache = options.cache ?? new EventDedupeCache();
   let sequence = 0;
-
-  const remember = (key: string, value: { namespace: string; name: string }) => {
-    cache.delete(key);
-    cache.set(key, value);
-    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-  };
 
   return {
     event(object, type, reason, message, fieldPath) {
@@ -65,11 +83,11 @@ export function createEventRecorder(
               e.lastTimestamp = timestamp;
               return e;
             });
-            remember(key, known);
+            cache.remember(key, known);
             return;
           } catch (error) {
             if (!isNotFound(error)) throw error;
-            cache.delete(key);
+            cache.forget(key);
           }
         }
         const nanos = BigInt(now()) * 1_000_000n + BigInt(sequence++ % 1_000_000);
@@ -91,7 +109,7 @@ export function createEventRecorder(
           reportingInstance: options.host ?? '',
         };
         service.create(EVENTS, namespace, event);
-        remember(key, { namespace, name });
+        cache.remember(key, { namespace, name });
       } catch (error) {
         options.log?.warn('could not record event', { reason, object: meta.name, error: String(error) });
       }

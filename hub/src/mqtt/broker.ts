@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { JOIN_USERNAME, MAX_PAYLOAD_BYTES, nodeNameOfUsername, nodeUsername } from '@peapod/core';

@@ -1,7 +1,7 @@
 import { type PodEventsReport, type ResourceType, resolveResourceType } from '@peapod/core';
 import type { ResourceService } from '../api/service-types.js';
 import type { Logger } from '../component.js';
-import { createEventRecorder, type EventRecorder } from '../controllers/events.js';
+import { createEventRecorder, EventDedupeCache, type EventRecorder } from '../controllers/events.js';
 import { getIfExists } from '../controllers/objects.js';
 
 const PODS = resolveResourceType('pods') as ResourceType;
@@ -14,6 +14,8 @@ const PODS = resolveResourceType('pods') as ResourceType;
  */
 export class PodEventWriter {
   readonly #recorders = new Map<string, EventRecorder>();
+  /** One dedupe cache for all nodes (its key holds the node): memory does not grow with the fleet. */
+  readonly #cache = new EventDedupeCache();
 
   constructor(
     private readonly service: ResourceService,
@@ -36,7 +38,12 @@ export class PodEventWriter {
   #recorder(nodeName: string): EventRecorder {
     let recorder = this.#recorders.get(nodeName);
     if (!recorder) {
-      recorder = createEventRecorder(this.service, 'kubelet', { now: this.now, host: nodeName, log: this.log });
+      recorder = createEventRecorder(this.service, 'kubelet', {
+        now: this.now,
+        host: nodeName,
+        log: this.log,
+        cache: this.#cache,
+      });
       this.#recorders.set(nodeName, recorder);
     }
     return recorder;
