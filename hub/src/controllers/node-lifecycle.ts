@@ -1,4 +1,4 @@
-import type { Node, Pod, PodCondition } from '@peapod/core';
+import type { Node, Pod, PodCondition, Taint } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { evictionDecision } from './eviction.js';
@@ -35,16 +35,37 @@ export interface NodeLifecycleOptions {
   orphanedPodQuarantineMs?: number;
 }
 
+interface NodeView {
+  name: string;
+  taints?: Taint[];
+  /** Taints, the cordon flag and the Ready status: what a change must touch to matter here. */
+  signature: string;
+}
+
+function viewOf(node: Node): NodeView {
+  const taints = node.spec?.taints;
+  return {
+    name: node.metadata.name as string,
+    ...(taints ? { taints } : {}),
+    signature: JSON.stringify([
+      taints,
+      node.spec?.unschedulable,
+      node.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+    ]),
+  };
+}
+
 export function createNodeLifecycleController(options: NodeLifecycleOptions = {}): HubComponent {
   const quarantineMs = options.orphanedPodQuarantineMs ?? 40_000;
   let context: HubContext | undefined;
   let queue: WorkQueue | undefined;
   let recorder: EventRecorder | undefined;
   const unwatch: (() => void)[] = [];
-  const nodes = new Map<string, Node>();
+  /** What this controller needs of each Node (not the whole object: that is one copy per node). */
+  const nodes = new Map<string, NodeView>();
 
   const hasNoExecute = (nodeName: string | undefined) =>
-    nodeName !== undefined && (nodes.get(nodeName)?.spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
+    nodeName !== undefined && (nodes.get(nodeName)?.taints ?? []).some((t) => t.effect === 'NoExecute');
 
   const syncNode = (ctx: HubContext, name: string) => {
     let node = getIfExists<Node>(ctx.service, NODES, undefined, name);
@@ -64,17 +85,18 @@ export function createNodeLifecycleController(options: NodeLifecycleOptions = {}
         },
         { fieldManager: NODE_LIFECYCLE_CONTROLLER },
       ) as Node;
-      nodes.set(name, node);
+      nodes.set(name, viewOf(node));
     }
-    if (!(node.spec?.taints ?? []).some((t) => t.effect === 'NoExecute')) return;
+    const view = viewOf(node);
+    if (!(view.taints ?? []).some((t) => t.effect === 'NoExecute')) return;
     const pods = ctx.service.list(PODS, { fieldSelector: `spec.nodeName=${name}` }).items as Pod[];
-    for (const pod of pods) syncPod(ctx, pod, node);
+    for (const pod of pods) syncPod(ctx, pod, view);
   };
 
-  const syncPod = (ctx: HubContext, pod: Pod, node: Node) => {
-    if (isDeleting(pod) || isPodTerminal(pod) || pod.spec.nodeName !== node.metadata.name) return;
+  const syncPod = (ctx: HubContext, pod: Pod, node: NodeView) => {
+    if (isDeleting(pod) || isPodTerminal(pod) || pod.spec.nodeName !== node.name) return;
     const now = ctx.now();
-    const decision = evictionDecision(pod, node.spec?.taints, now);
+    const decision = evictionDecision(pod, node.taints, now);
     if (decision.evict === 'never') return;
     if (decision.evict === 'at') {
       queue?.addAfter(`pod:${objectKey(pod)}`, decision.at - now);
@@ -161,15 +183,10 @@ export function createNodeLifecycleController(options: NodeLifecycleOptions = {}
             return;
           }
           const before = nodes.get(name);
-          nodes.set(name, node);
+          const view = viewOf(node);
+          nodes.set(name, view);
           // Heartbeats that change neither taints, conditions' status nor the cordon flag are ignored.
-          const signature = (n: Node | undefined) =>
-            JSON.stringify([
-              n?.spec?.taints,
-              n?.spec?.unschedulable,
-              n?.status?.conditions?.find((c) => c.type === 'Ready')?.status,
-            ]);
-          if (type === 'ADDED' || signature(before) !== signature(node)) queue?.add(`node:${name}`);
+          if (type === 'ADDED' || before?.signature !== view.signature) queue?.add(`node:${name}`);
         }),
       );
       unwatch.push(
