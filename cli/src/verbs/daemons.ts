@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { CliError } from '../errors.js';
+import { startIdleCollector } from '../idle-gc.js';
 import { applyHubV8Flags } from '../v8-tuning.js';
 
 /**
@@ -56,6 +57,7 @@ export async function runHub(argv: string[]): Promise<number> {
     components: hubModule.defaultHubComponents({ ...mqtt, tlsNames: options.extraSANs }),
   });
   process.stdout.write(hubModule.describeHub(hub));
+  startIdleCollector();
   runUntilSignal(hub, 'hub');
   return 0;
 }
