@@ -165,7 +165,11 @@ describe('events', () => {
     hub = await startTestHub([]);
     const h = hub;
     const cache = new EventDedupeCache();
-    const [a, b] = ['node-a', 'node-b'].map((host) => createEventRecorder(h.service, 'kubelet', { host, cache }));
+    // Distinct clocks: event names (<object>.<hex time>) of two recorders must not collide.
+    const start = Date.parse('2026-11-27T10:00:00Z');
+    const [a, b] = ['node-a', 'node-b'].map((host, i) =>
+      createEventRecorder(h.service, 'kubelet', { host, cache, now: () => start + i * 1000 }),
+    );
     a.event(subject, 'Warning', 'BackOff', 'Back-off restarting failed container app');
     b.event(subject, 'Warning', 'BackOff', 'Back-off restarting failed container app');
     a.event(subject, 'Warning', 'BackOff', 'Back-off restarting failed container app');
