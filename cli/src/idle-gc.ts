@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapStatistics } from 'node:v8';
 
 /**
  * One full garbage collection when the hub has gone quiet after a burst (a rollout, a join storm).
@@ -11,6 +10,9 @@ import { runInNewContext } from 'node:vm';
  * (bench/README.md): 182 MiB at idle, 144 MiB after one GC. Shrinking the heap for good with V8
  * flags (`--optimize-for-size`, a fixed small young generation) cost throughput during bursts
  * instead; this costs one pause of a few tens of milliseconds, only when idle.
+ *
+ * The collection is the inspector's `HeapProfiler.collectGarbage` (in process, no port): unlike
+ * `gc()` of `--expose-gc` it also shrinks the young generation back.
  */
 export interface IdleCollectorOptions {
   /** How often to look (default 10 s). */
@@ -35,19 +37,31 @@ export function shouldCollect(sample: IdleSample, options: IdleCollectorOptions 
   return idle && sample.committedBytes - sample.baselineBytes >= (options.minGrowthBytes ?? 16 * 2 ** 20);
 }
 
-/** Starts looking; returns the function that stops. Without a usable `gc` it does nothing. */
-export function startIdleCollector(options: IdleCollectorOptions = {}): () => void {
-  let gc: (() => void) | undefined;
+/** A full, memory-reducing collection, or undefined when node has no inspector. */
+async function memoryReducingCollector(): Promise<(() => Promise<void>) | undefined> {
   try {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as (() => void) | undefined;
+    const { Session } = await import('node:inspector');
+    return async () => {
+      const session = new Session();
+      session.connect();
+      try {
+        await new Promise<void>((resolve) => session.post('HeapProfiler.collectGarbage', () => resolve()));
+      } finally {
+        session.disconnect();
+      }
+    };
   } catch {
-    gc = undefined;
+    return undefined; // node built without the inspector
   }
-  if (typeof gc !== 'function') return () => undefined;
-  const collect = gc;
+}
+
+/** Starts looking; resolves to the function that stops. Without an inspector it does nothing. */
+export async function startIdleCollector(options: IdleCollectorOptions = {}): Promise<() => void> {
+  const collect = await memoryReducingCollector();
+  if (!collect) return () => undefined;
   let baselineBytes = getHeapStatistics().total_heap_size;
   let last = performance.eventLoopUtilization();
+  let collecting = false;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, last).utilization;
@@ -55,10 +69,15 @@ export function startIdleCollector(options: IdleCollectorOptions = {}): () => vo
     const committedBytes = getHeapStatistics().total_heap_size;
     // After a collection the heap is as small as it gets: also the right baseline when it shrank.
     if (committedBytes < baselineBytes) baselineBytes = committedBytes;
-    if (!shouldCollect({ utilization, committedBytes, baselineBytes }, options)) return;
-    collect();
-    baselineBytes = getHeapStatistics().total_heap_size;
-    last = performance.eventLoopUtilization(); // the collection itself is not load
+    if (collecting || !shouldCollect({ utilization, committedBytes, baselineBytes }, options)) return;
+    collecting = true;
+    collect()
+      .catch(() => undefined) // a failed collection only leaves the heap as it was
+      .finally(() => {
+        collecting = false;
+        baselineBytes = getHeapStatistics().total_heap_size;
+        last = performance.eventLoopUtilization(); // the collection itself is not load
+      });
   }, options.intervalMs ?? 10_000);
   timer.unref();
   return () => clearInterval(timer);

@@ -57,7 +57,7 @@ export async function runHub(argv: string[]): Promise<number> {
     components: hubModule.defaultHubComponents({ ...mqtt, tlsNames: options.extraSANs }),
   });
   process.stdout.write(hubModule.describeHub(hub));
-  startIdleCollector();
+  await startIdleCollector();
   runUntilSignal(hub, 'hub');
   return 0;
 }
