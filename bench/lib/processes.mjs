@@ -75,9 +75,12 @@ export async function killChild(child) {
  */
 export async function startHub({ dataDir = tempDir('peapod-bench-hub-'), mqttPort, logLevel = 'warn' } = {}) {
   const port = mqttPort ?? (await freePort());
+  // PEAPOD_BENCH_HUB_NODE_ARGS: node flags for the hub process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
+  const nodeArgs = (process.env.PEAPOD_BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       PEAPOD,
       'hub',
       '--data-dir',

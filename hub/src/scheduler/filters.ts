@@ -1,7 +1,7 @@
 import { type Pod, podRequests } from '@peapod/core';
 import { nodeMatchesPodAffinity } from './node-affinity.js';
-import { allocatableOf, type NodeInfo, requestedOn } from './node-info.js';
-import { findUntoleratedTaint, isTolerated, schedulingTaints, TAINT_UNSCHEDULABLE } from './taints.js';
+import { hostPortsOf, type NodeInfo, requestedOn, summaryOf } from './node-info.js';
+import { findUntoleratedTaint, isTolerated, TAINT_UNSCHEDULABLE } from './taints.js';
 
 /** Failure reasons, byte-exact as kube-scheduler renders them (k8s-semantics §8.2, v1.35+ taint text). */
 export const REASON = {
@@ -26,25 +26,15 @@ const nodeUnschedulable: Filter = (pod, { node }) => {
 const nodeName: Filter = (pod, { node }) =>
   pod.spec.nodeName && pod.spec.nodeName !== node.metadata.name ? [REASON.nodeName] : [];
 
-const taintToleration: Filter = (pod, { node }) =>
-  findUntoleratedTaint(schedulingTaints(node), pod.spec.tolerations, ['NoSchedule', 'NoExecute']) ? [REASON.taint] : [];
+const taintToleration: Filter = (pod, info) =>
+  findUntoleratedTaint(summaryOf(info).taints, pod.spec.tolerations, ['NoSchedule', 'NoExecute']) ? [REASON.taint] : [];
 
 const nodeAffinity: Filter = (pod, { node }) => (nodeMatchesPodAffinity(pod, node) ? [] : [REASON.nodeAffinity]);
 
-function hostPorts(pod: Pod): { port: number; protocol: string; hostIP: string }[] {
-  const out: { port: number; protocol: string; hostIP: string }[] = [];
-  for (const c of pod.spec.containers ?? []) {
-    for (const p of c.ports ?? []) {
-      if (p.hostPort) out.push({ port: p.hostPort, protocol: p.protocol ?? 'TCP', hostIP: p.hostIP || '0.0.0.0' });
-    }
-  }
-  return out;
-}
-
 const nodePorts: Filter = (pod, info) => {
-  const wanted = hostPorts(pod);
+  const wanted = hostPortsOf(pod);
   if (wanted.length === 0) return [];
-  const used = info.pods.flatMap(hostPorts);
+  const used = summaryOf(info).hostPorts;
   const clash = wanted.some((w) =>
     used.some(
       (u) =>
@@ -58,7 +48,7 @@ const nodePorts: Filter = (pod, info) => {
 
 const nodeResourcesFit: Filter = (pod, info) => {
   const reasons: string[] = [];
-  const allocatable = allocatableOf(info.node);
+  const { allocatable } = summaryOf(info);
   if (info.pods.length + 1 > allocatable.pods) reasons.push(REASON.tooManyPods);
   const wanted = podRequests(pod);
   if (wanted.cpuMilli === 0 && wanted.memoryBytes === 0) return reasons;

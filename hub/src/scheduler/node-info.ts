@@ -1,4 +1,5 @@
-import { type Container, cpuToMilli, memoryToBytes, type Node, type Pod, podRequests } from '@peapod/core';
+import { type Container, cpuToMilli, memoryToBytes, type Node, type Pod, podRequests, type Taint } from '@peapod/core';
+import { schedulingTaints } from './taints.js';
 
 /** kk-sched DefaultMilliCPURequest / DefaultMemoryRequest: what a container without requests counts as for scoring. */
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -11,10 +12,89 @@ export interface Requests {
   memoryBytes: number;
 }
 
-/** A node with the pods bound to it (non-terminal), as the scheduler's cache sees it. */
+/**
+ * A node with the pods bound to it (non-terminal), as the scheduler's cache sees it. Treated as
+ * immutable: the cache replaces the object when the node or its pods change, so what is derived
+ * from it (`summaryOf`) is computed once per version instead of once per scheduling decision.
+ */
 export interface NodeInfo {
   node: Node;
   pods: Pod[];
+}
+
+/** What filters and scores need from a NodeInfo, derived once per NodeInfo object. */
+export interface NodeSummary {
+  allocatable: Allocatable;
+  /** `schedulingTaints(node)`. */
+  taints: Taint[];
+  /** Σ requests of the pods (filter semantics: a missing request counts as 0). */
+  requested: Requests;
+  /** Σ requests of the pods (scoring semantics: a missing request counts as 100m / 200Mi). */
+  nonZeroRequested: Requests;
+  hostPorts: HostPort[];
+  /** Pods per controller: `<namespace>/<controller uid>` → count. */
+  controllerPods: Map<string, number>;
+}
+
+export interface HostPort {
+  port: number;
+  protocol: string;
+  hostIP: string;
+}
+
+const summaries = new WeakMap<NodeInfo, NodeSummary>();
+
+/** The memoised summary of a NodeInfo (computed on first use; NodeInfo objects never change). */
+export function summaryOf(info: NodeInfo): NodeSummary {
+  let summary = summaries.get(info);
+  if (!summary) {
+    summary = summarize(info);
+    summaries.set(info, summary);
+  }
+  return summary;
+}
+
+function summarize(info: NodeInfo): NodeSummary {
+  const requested = { cpuMilli: 0, memoryBytes: 0 };
+  const nonZeroRequested = { cpuMilli: 0, memoryBytes: 0 };
+  const hostPorts: HostPort[] = [];
+  const controllerPods = new Map<string, number>();
+  for (const pod of info.pods) {
+    const r = podRequests(pod);
+    requested.cpuMilli += r.cpuMilli;
+    requested.memoryBytes += r.memoryBytes;
+    const n = nonZeroRequests(pod);
+    nonZeroRequested.cpuMilli += n.cpuMilli;
+    nonZeroRequested.memoryBytes += n.memoryBytes;
+    hostPorts.push(...hostPortsOf(pod));
+    const owner = controllerKey(pod);
+    if (owner) controllerPods.set(owner, (controllerPods.get(owner) ?? 0) + 1);
+  }
+  return {
+    allocatable: allocatableOf(info.node),
+    taints: schedulingTaints(info.node),
+    requested,
+    nonZeroRequested,
+    hostPorts,
+    controllerPods,
+  };
+}
+
+/** `<namespace>/<uid>` of the pod's controller, or undefined when it has none. */
+export function controllerKey(pod: Pod): string | undefined {
+  const uid = pod.metadata.ownerReferences?.find((r) => r.controller === true)?.uid;
+  return uid ? `${pod.metadata.namespace ?? ''}/${uid}` : undefined;
+}
+
+/** The host ports a pod's containers ask for. */
+export function hostPortsOf(pod: Pod): HostPort[] {
+  const out: HostPort[] = [];
+  for (const c of pod.spec.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      if (p.hostPort) out.push({ port: p.hostPort, protocol: p.protocol ?? 'TCP', hostIP: p.hostIP || '0.0.0.0' });
+    }
+  }
+  return out;
 }
 
 export interface Allocatable extends Requests {
@@ -41,13 +121,7 @@ export function allocatableOf(node: Node): Allocatable {
 
 /** Σ requests of the pods on the node (filter semantics: missing requests count as 0). */
 export function requestedOn(info: NodeInfo): Requests {
-  let cpuMilli = 0;
-  let memoryBytes = 0;
-  for (const pod of info.pods) {
-    const r = podRequests(pod);
-    cpuMilli += r.cpuMilli;
-    memoryBytes += r.memoryBytes;
-  }
+  const { cpuMilli, memoryBytes } = summaryOf(info).requested;
   return { cpuMilli, memoryBytes };
 }
 

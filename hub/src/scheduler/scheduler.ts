@@ -64,12 +64,35 @@ export function createSchedulerComponent(): HubComponent {
   const podsByNode = new Map<string, Map<string, Pod>>();
   const podNode = new Map<string, string>();
   const parked = new Map<string, Unschedulable>();
+  /**
+   * NodeInfo per node, replaced (never mutated) when the node or its pods change, so the summary
+   * filters and scores derive from it is computed once per change, not once per decision.
+   */
+  const infos = new Map<string, NodeInfo>();
+  /** `infos` in node-name order; rebuilt only when a node is added or removed. */
+  let sortedInfos: NodeInfo[] | undefined;
+
+  const refreshInfo = (name: string) => {
+    const node = nodes.get(name);
+    if (!node) {
+      if (infos.delete(name)) sortedInfos = undefined;
+      return;
+    }
+    if (!infos.has(name)) sortedInfos = undefined;
+    const info = { node, pods: [...(podsByNode.get(name)?.values() ?? [])] };
+    infos.set(name, info);
+    if (sortedInfos) {
+      const i = sortedInfos.findIndex((x) => x.node.metadata.name === name);
+      sortedInfos[i] = info;
+    }
+  };
 
   const forgetPod = (key: string) => {
     const node = podNode.get(key);
     if (node === undefined) return false;
     podsByNode.get(node)?.delete(key);
     podNode.delete(key);
+    refreshInfo(node);
     return true;
   };
 
@@ -84,6 +107,7 @@ export function createSchedulerComponent(): HubComponent {
       }
       bucket.set(key, pod);
       podNode.set(key, pod.spec.nodeName);
+      refreshInfo(pod.spec.nodeName);
     }
     return freed;
   };
@@ -123,9 +147,11 @@ export function createSchedulerComponent(): HubComponent {
     if (type === 'DELETED') {
       nodes.delete(name);
       nodeSignatures.delete(name);
+      refreshInfo(name);
       return;
     }
     nodes.set(name, node);
+    refreshInfo(name);
     const signature = schedulingSignature(node);
     if (nodeSignatures.get(name) !== signature) {
       nodeSignatures.set(name, signature);
@@ -133,10 +159,12 @@ export function createSchedulerComponent(): HubComponent {
     }
   };
 
-  const nodeInfos = (): NodeInfo[] =>
-    [...nodes.values()]
-      .sort((a, b) => ((a.metadata.name as string) < (b.metadata.name as string) ? -1 : 1))
-      .map((node) => ({ node, pods: [...(podsByNode.get(node.metadata.name as string)?.values() ?? [])] }));
+  const nodeInfos = (): NodeInfo[] => {
+    sortedInfos ??= [...infos.values()].sort((a, b) =>
+      (a.node.metadata.name as string) < (b.node.metadata.name as string) ? -1 : 1,
+    );
+    return sortedInfos;
+  };
 
   const setScheduledCondition = (ctx: HubContext, pod: Pod, condition: PodCondition) => {
     const { namespace, name } = pod.metadata;
@@ -237,7 +265,8 @@ export function createSchedulerComponent(): HubComponent {
     async stop() {
       for (const u of unwatch.splice(0)) u();
       queue?.shutDown();
-      for (const m of [nodes, nodeSignatures, podsByNode, podNode, parked]) m.clear();
+      for (const m of [nodes, nodeSignatures, podsByNode, podNode, parked, infos]) m.clear();
+      sortedInfos = undefined;
       context = undefined;
     },
   };

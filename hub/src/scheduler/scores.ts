@@ -1,7 +1,6 @@
 import type { Pod, Taint, Toleration } from '@peapod/core';
-import { controllerRef } from '../controllers/objects.js';
 import { preferredAffinityWeight } from './node-affinity.js';
-import { allocatableOf, type NodeInfo, nonZeroRequests, type Requests } from './node-info.js';
+import { controllerKey, type NodeInfo, nonZeroRequests, type Requests, summaryOf } from './node-info.js';
 import { toleratesTaint } from './taints.js';
 
 /** kube-scheduler default score weights (k8s-semantics §8.5). */
@@ -34,11 +33,9 @@ export function preferNoScheduleCount(taints: Taint[] | undefined, tolerations: 
 
 function requestedWithPod(pod: Pod, info: NodeInfo): Requests {
   const total = nonZeroRequests(pod);
-  for (const p of info.pods) {
-    const r = nonZeroRequests(p);
-    total.cpuMilli += r.cpuMilli;
-    total.memoryBytes += r.memoryBytes;
-  }
+  const onNode = summaryOf(info).nonZeroRequested;
+  total.cpuMilli += onNode.cpuMilli;
+  total.memoryBytes += onNode.memoryBytes;
   return total;
 }
 
@@ -49,14 +46,14 @@ function leastAllocatedOne(requested: number, allocatable: number): number {
 
 /** NodeResourcesFit LeastAllocated, cpu:memory 1:1. */
 export function leastAllocatedScore(pod: Pod, info: NodeInfo): number {
-  const a = allocatableOf(info.node);
+  const a = summaryOf(info).allocatable;
   const r = requestedWithPod(pod, info);
   return Math.floor((leastAllocatedOne(r.cpuMilli, a.cpuMilli) + leastAllocatedOne(r.memoryBytes, a.memoryBytes)) / 2);
 }
 
 /** NodeResourcesBalancedAllocation: (1 − std of requested/allocatable fractions) × 100. */
 export function balancedAllocationScore(pod: Pod, info: NodeInfo): number {
-  const a = allocatableOf(info.node);
+  const a = summaryOf(info).allocatable;
   const r = requestedWithPod(pod, info);
   const fractions: number[] = [];
   if (a.cpuMilli > 0) fractions.push(Math.min(1, r.cpuMilli / a.cpuMilli));
@@ -68,10 +65,8 @@ export function balancedAllocationScore(pod: Pod, info: NodeInfo): number {
 
 /** Pods on the node controlled by the same controller as `pod` (replica spreading). */
 export function sameControllerCount(pod: Pod, info: NodeInfo): number {
-  const owner = controllerRef(pod)?.uid;
-  if (!owner) return 0;
-  return info.pods.filter((p) => p.metadata.namespace === pod.metadata.namespace && controllerRef(p)?.uid === owner)
-    .length;
+  const owner = controllerKey(pod);
+  return owner ? (summaryOf(info).controllerPods.get(owner) ?? 0) : 0;
 }
 
 /** kube-scheduler DefaultNormalizeScore. */
