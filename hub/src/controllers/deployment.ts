@@ -582,7 +582,11 @@ export function createDeploymentController(): HubComponent {
     start(ctx) {
       context = ctx;
       recorder = createEventRecorder(ctx.service, DEPLOYMENT_CONTROLLER, { now: ctx.now, log: ctx.log });
-      queue = createWorkQueue({ name: DEPLOYMENT_CONTROLLER, process: sync, log: ctx.log });
+      queue = createWorkQueue({
+        name: DEPLOYMENT_CONTROLLER,
+        process: (key) => ctx.store.batch(() => sync(key)),
+        log: ctx.log,
+      });
       unwatch.push(
         listAndWatch<Deployment>(ctx.service, DEPLOYMENTS, (type, d) => {
           const key = objectKey(d);

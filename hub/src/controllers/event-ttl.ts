@@ -23,9 +23,15 @@ export function createEventTtlComponent(options: { ttlMs?: number } = {}): HubCo
     return (Number.isNaN(at) ? (context as HubContext).now() : at) + ttl;
   };
 
-  const arm = () => {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const due of expiries.values()) if (due < earliest) earliest = due;
+  /**
+   * Arms the timer for the earliest expiry. With `due` (one Event added or changed) only that
+   * expiry is compared: O(1) per Event. A timer left early by a changed or deleted Event fires,
+   * finds nothing due and re-arms from a full scan.
+   */
+  const arm = (due?: number) => {
+    if (due !== undefined && due >= timerDue) return;
+    let earliest = due ?? Number.POSITIVE_INFINITY;
+    if (due === undefined) for (const d of expiries.values()) if (d < earliest) earliest = d;
     if (earliest === timerDue) return;
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -60,9 +66,13 @@ export function createEventTtlComponent(options: { ttlMs?: number } = {}): HubCo
       context = ctx;
       unwatch = listAndWatch(ctx.service, EVENTS, (type, event) => {
         const key = objectKey(event);
-        if (type === 'DELETED') expiries.delete(key);
-        else expiries.set(key, expiryOf(event));
-        arm();
+        if (type === 'DELETED') {
+          expiries.delete(key);
+          return;
+        }
+        const due = expiryOf(event);
+        expiries.set(key, due);
+        arm(due);
       });
       sweep();
     },

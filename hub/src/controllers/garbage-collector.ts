@@ -180,7 +180,11 @@ export function createGarbageCollector(): HubComponent {
     name: GARBAGE_COLLECTOR,
     start(ctx) {
       context = ctx;
-      queue = createWorkQueue({ name: GARBAGE_COLLECTOR, process: sync, log: ctx.log });
+      queue = createWorkQueue({
+        name: GARBAGE_COLLECTOR,
+        process: (key) => ctx.store.batch(() => sync(key)),
+        log: ctx.log,
+      });
       for (const type of WATCHED) {
         unwatch.push(listAndWatch(ctx.service, type, (eventType, object) => onEvent(type, eventType, object)));
       }

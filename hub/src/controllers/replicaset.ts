@@ -81,21 +81,43 @@ export function createReplicaSetController(): HubComponent {
   /** NoExecute taints per node, for the scale-down ranking. */
   const noExecuteTaints = new Map<string, Taint[]>();
   /**
-   * Pods by namespace, kept by the watch. The store delivers watch events synchronously with each
-   * write, so this is current whenever a sync runs (and spares a namespace scan per sync).
+   * Pods kept by the watch, indexed the way a sync needs them: by controller uid, and the orphans
+   * (no controller) by namespace. The store delivers watch events synchronously with each write, so
+   * this is current whenever a sync runs, and a sync looks only at its own pods and the orphans of
+   * its namespace instead of every pod of the namespace.
    */
-  const podsByNamespace = new Map<string, Map<string, Pod>>();
+  const podsByController = new Map<string, Map<string, Pod>>();
+  const orphansByNamespace = new Map<string, Map<string, Pod>>();
+  /** Pod key → where it is indexed, so an update or delete finds its old bucket. */
+  const podBucket = new Map<string, { index: Map<string, Map<string, Pod>>; indexKey: string }>();
 
   const cachePod = (type: string, pod: Pod) => {
-    const ns = pod.metadata.namespace as string;
-    let pods = podsByNamespace.get(ns);
-    if (!pods) {
-      pods = new Map();
-      podsByNamespace.set(ns, pods);
+    const key = objectKey(pod);
+    const previous = podBucket.get(key);
+    if (previous) {
+      const bucket = previous.index.get(previous.indexKey);
+      bucket?.delete(key);
+      if (bucket?.size === 0) previous.index.delete(previous.indexKey);
+      podBucket.delete(key);
     }
-    if (type === 'DELETED') pods.delete(pod.metadata.name as string);
-    else pods.set(pod.metadata.name as string, pod);
+    if (type === 'DELETED') return;
+    const owner = controllerRef(pod)?.uid;
+    const index = owner ? podsByController : orphansByNamespace;
+    const indexKey = owner ?? (pod.metadata.namespace as string);
+    let bucket = index.get(indexKey);
+    if (!bucket) {
+      bucket = new Map();
+      index.set(indexKey, bucket);
+    }
+    bucket.set(key, pod);
+    podBucket.set(key, { index, indexKey });
   };
+
+  /** The pods a sync of `rs` may claim: those it controls and the orphans of its namespace. */
+  const candidatePods = (rs: ReplicaSet): Pod[] => [
+    ...(podsByController.get(rs.metadata.uid as string)?.values() ?? []),
+    ...(orphansByNamespace.get(rs.metadata.namespace as string)?.values() ?? []),
+  ];
 
   const enqueueOwnersOf = (pod: Pod) => {
     const ref = controllerRef(pod);
@@ -157,8 +179,7 @@ export function createReplicaSetController(): HubComponent {
     if (!rs) return;
     const selector = selectorOf(rs);
     if (!selector) return;
-    const pods = [...(podsByNamespace.get(namespace as string)?.values() ?? [])];
-    const owned = claimPods(ctx, rs, selector, pods);
+    const owned = claimPods(ctx, rs, selector, candidatePods(rs));
     let active = owned.filter(isPodActive);
     const desired = rs.spec.replicas ?? 1;
     let failure: Error | undefined;
@@ -253,7 +274,11 @@ export function createReplicaSetController(): HubComponent {
     start(ctx) {
       context = ctx;
       recorder = createEventRecorder(ctx.service, REPLICASET_CONTROLLER, { now: ctx.now, log: ctx.log });
-      queue = createWorkQueue({ name: REPLICASET_CONTROLLER, process: sync, log: ctx.log });
+      queue = createWorkQueue({
+        name: REPLICASET_CONTROLLER,
+        process: (key) => ctx.store.batch(() => sync(key)),
+        log: ctx.log,
+      });
       unwatch.push(listAndWatch<Node>(ctx.service, NODES, onNode));
       unwatch.push(
         listAndWatch<ReplicaSet>(ctx.service, REPLICASETS, (type, rs) => {
@@ -273,7 +298,9 @@ export function createReplicaSetController(): HubComponent {
     stop() {
       for (const u of unwatch.splice(0)) u();
       queue?.shutDown();
-      podsByNamespace.clear();
+      podsByController.clear();
+      orphansByNamespace.clear();
+      podBucket.clear();
       replicaSets.clear();
       noExecuteTaints.clear();
       context = undefined;

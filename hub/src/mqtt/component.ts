@@ -141,11 +141,12 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
             case 'will':
               return nodes.handleWill(parsed.node, decodeWill(payload));
             case 'pod-status':
-              return pods.handleStatus(parsed.node, decodePodStatusReport(payload));
+              // One report's writes share one commit (group commit, docs/storage.md).
+              return context.store.batch(() => pods.handleStatus(parsed.node, decodePodStatusReport(payload)));
             case 'pod-removed':
-              return pods.handleRemoved(parsed.node, decodePodRemovedReport(payload));
+              return context.store.batch(() => pods.handleRemoved(parsed.node, decodePodRemovedReport(payload)));
             case 'pod-events':
-              return podEvents.handle(parsed.node, decodePodEventsReport(payload));
+              return context.store.batch(() => podEvents.handle(parsed.node, decodePodEventsReport(payload)));
             case 'response':
               return nodeProxy.handleResponse(parsed.node, decodeProxyResponse(payload));
             default:

@@ -53,6 +53,8 @@ interface NodeDesired {
  */
 export class DesiredStatePublisher {
   private readonly nodes = new Map<string, NodeDesired>();
+  /** The node each desired pod (by uid) is on: a pod event touches its node, not every node. */
+  private readonly nodeOf = new Map<string, string>();
   private readonly dirty = new Set<string>();
   private revision = '0';
   private flushScheduled = false;
@@ -110,8 +112,8 @@ export class DesiredStatePublisher {
   private upsert(pod: KubeObject): void {
     const uid = pod.metadata.uid!;
     const nodeName: string | undefined = pod.spec?.nodeName;
-    for (const [name, state] of this.nodes)
-      if (name !== nodeName && state.pods.has(uid)) this.removeFrom(name, state, uid);
+    const previous = this.nodeOf.get(uid);
+    if (previous !== undefined && previous !== nodeName) this.remove(uid);
     if (!nodeName) return;
     this.ensureNode(nodeName);
     const state = this.nodes.get(nodeName)!;
@@ -119,6 +121,7 @@ export class DesiredStatePublisher {
     const hash = desiredHash(desired);
     if (state.pods.get(uid)?.hash === hash) return;
     state.pods.set(uid, { uid, namespace: pod.metadata.namespace!, name: pod.metadata.name!, hash });
+    this.nodeOf.set(uid, nodeName);
     const message: DesiredPod = {
       v: PROTOCOL_VERSION,
       uid,
@@ -131,7 +134,11 @@ export class DesiredStatePublisher {
   }
 
   private remove(uid: string): void {
-    for (const [name, state] of this.nodes) if (state.pods.has(uid)) this.removeFrom(name, state, uid);
+    const name = this.nodeOf.get(uid);
+    if (name === undefined) return;
+    this.nodeOf.delete(uid);
+    const state = this.nodes.get(name);
+    if (state?.pods.has(uid)) this.removeFrom(name, state, uid);
   }
 
   private removeFrom(nodeName: string, state: NodeDesired, uid: string): void {

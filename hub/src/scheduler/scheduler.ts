@@ -254,7 +254,7 @@ export function createSchedulerComponent(): HubComponent {
       recorder = createEventRecorder(ctx.service, SCHEDULER_NAME, { now: ctx.now, log: ctx.log });
       queue = createWorkQueue({
         name: 'scheduler',
-        process: scheduleOne,
+        process: (key) => ctx.store.batch(() => scheduleOne(key)),
         log: ctx.log,
         baseDelayMs: 100,
         maxDelayMs: MAX_BACKOFF_MS,

@@ -31,7 +31,7 @@ export function createEndpointsController(): HubComponent {
       const work = createWorkQueue({
         name: 'endpoints',
         log: context.log,
-        process: (key) => syncService(context, key),
+        process: (key) => context.store.batch(() => syncService(context, key)),
       });
       queue = work;
       /** Labels each pod had when last seen, so a label change re-syncs the Services it left. */

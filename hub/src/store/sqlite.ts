@@ -89,6 +89,8 @@ export class SqliteStore implements ObjectStore {
   private rv: number;
   private rvCeiling: number;
   private closed = false;
+  /** Changes of the open batch, published after its commit (undefined: no batch open). */
+  private batched: ChangeRecord[] | undefined;
 
   private readonly stmt: {
     get: Database.Statement<[string, string, string], Row>;
@@ -286,6 +288,39 @@ export class SqliteStore implements ObjectStore {
     return () => this.watchers.remove(watcher);
   }
 
+  batch<T>(fn: () => T): T {
+    this.assertOpen();
+    if (this.batched) return fn();
+    const records: ChangeRecord[] = [];
+    const ceiling = this.rvCeiling;
+    const transactions = this.stats.transactions;
+    this.db.exec('BEGIN IMMEDIATE');
+    this.batched = records;
+    let result: T | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      result = fn();
+    } catch (error) {
+      // The writes fn made before it failed are acknowledged to fn: they commit like the others.
+      failure = { error };
+    } finally {
+      this.batched = undefined;
+    }
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.rvCeiling = ceiling;
+      this.stats.transactions = transactions;
+      throw storageError(error);
+    }
+    // Writes inside the batch counted as transactions; the batch is one.
+    this.stats.transactions = transactions + 1;
+    for (const record of records) this.commitChange(record);
+    if (failure) throw failure.error;
+    return result as T;
+  }
+
   currentResourceVersion(): string {
     return String(this.rv);
   }
@@ -369,6 +404,10 @@ export class SqliteStore implements ObjectStore {
 
   /** Runs one write as one transaction, then records and publishes its change. */
   private write(body: () => ChangeRecord): void {
+    if (this.batched && !this.db.inTransaction) {
+      // SQLite rolled the whole batch back (e.g. disk full): a write now would commit on its own.
+      throw internalError('storage write failed: the batch this write belongs to was rolled back');
+    }
     const ceiling = this.rvCeiling;
     let record: ChangeRecord;
     try {
@@ -381,7 +420,12 @@ export class SqliteStore implements ObjectStore {
     this.commitChange(record);
   }
 
+  /** Records and publishes a committed change; inside a batch, after the batch commits. */
   private commitChange(record: ChangeRecord): void {
+    if (this.batched) {
+      this.batched.push(record);
+      return;
+    }
     this.changes.append(record);
     this.watchers.publish(record);
   }

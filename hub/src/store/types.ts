@@ -40,6 +40,15 @@ export interface ObjectStore {
    */
   watch(type: ResourceType, options: WatchOptions, listener: (event: WatchEvent) => void): () => void;
 
+  /**
+   * Group commit: runs `fn` with every write it makes (each still atomic on its own) joined into
+   * one transaction, committed (one fsync) when `fn` returns or throws. The batch's watch events
+   * are published only after that commit, so nobody outside `fn` sees — or acknowledges — a write
+   * that could still be lost. Inside `fn`, reads see the batch's writes. Nested calls join the
+   * outer batch. A failed commit throws a 500 storage error and none of the batch's writes stay.
+   */
+  batch<T>(fn: () => T): T;
+
   /** The newest resourceVersion the store has handed out. */
   currentResourceVersion(): string;
 
