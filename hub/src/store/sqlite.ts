@@ -316,7 +316,9 @@ export class SqliteStore implements ObjectStore {
     }
     // Writes inside the batch counted as transactions; the batch is one.
     this.stats.transactions = transactions + 1;
-    for (const record of records) this.commitChange(record);
+    // All of the batch is queued before any listener runs: a listener's own write comes after it.
+    for (const record of records) this.changes.append(record);
+    this.watchers.publish(records);
     if (failure) throw failure.error;
     return result as T;
   }
@@ -427,7 +429,7 @@ export class SqliteStore implements ObjectStore {
       return;
     }
     this.changes.append(record);
-    this.watchers.publish(record);
+    this.watchers.publish([record]);
   }
 
   /**

@@ -75,9 +75,12 @@ export class WatcherSet {
     for (const record of records) this.deliver(watcher, new ParsedChange(record));
   }
 
-  /** Queues a committed change; listeners that write re-enter here and are served in rv order. */
-  publish(record: ChangeRecord): void {
-    this.queue.push(record);
+  /**
+   * Queues committed changes (in rv order); listeners that write re-enter here and are served in
+   * rv order, after everything queued before them.
+   */
+  publish(records: readonly ChangeRecord[]): void {
+    for (const record of records) this.queue.push(record);
     if (this.draining) return;
     this.draining = true;
     try {
