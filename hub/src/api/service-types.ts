@@ -1,5 +1,5 @@
 import type { KubeObject, ResourceType } from '@peapod/core';
-import type { ListOptions, ListResult, WatchEvent, WatchOptions } from '../store/types.js';
+import type { ListJsonResult, ListOptions, ListResult, WatchEvent, WatchOptions } from '../store/types.js';
 
 /**
  * The hub's in-process API: the same semantics as the REST API (validation, defaulting,
@@ -11,6 +11,8 @@ export interface ResourceService {
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject;
   /** `namespace` undefined = all namespaces. */
   list(type: ResourceType, options?: ListOptions): ListResult;
+  /** `list` as each item's stored JSON (for LIST replies that splice it rather than re-serialise). */
+  listJson(type: ResourceType, options?: ListOptions): ListJsonResult;
   /** Full replace (PUT). Optimistic concurrency when metadata.resourceVersion is set. */
   update(type: ResourceType, namespace: string | undefined, object: KubeObject, options?: WriteOptions): KubeObject;
   /** PUT on the status subresource: only `status` is taken from `object`. */

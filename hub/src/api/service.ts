@@ -13,7 +13,7 @@ import {
 } from '@peapod/core';
 import { generateObjectName, jsonCopy, rfc3339Seconds } from '../store/object-meta.js';
 import { uidPreconditionFailed } from '../store/preconditions.js';
-import type { ListOptions, ListResult, ObjectStore, WatchEvent, WatchOptions } from '../store/types.js';
+import type { ListJsonResult, ListOptions, ListResult, ObjectStore, WatchEvent, WatchOptions } from '../store/types.js';
 import type { AdmissionPlugin } from './admission/types.js';
 import { markNamespaceTerminating, NamespaceTerminator } from './namespaces.js';
 import { prepareForCreate } from './service/create-strategy.js';
@@ -82,6 +82,10 @@ class StoreBackedService implements LocalResourceService {
 
   list(type: ResourceType, options: ListOptions = {}): ListResult {
     return this.store.list(type, options);
+  }
+
+  listJson(type: ResourceType, options: ListOptions = {}): ListJsonResult {
+    return this.store.listJson(type, options);
   }
 
   update(type: ResourceType, namespace: string | undefined, input: KubeObject, options: WriteOptions = {}): KubeObject {

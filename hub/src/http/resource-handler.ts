@@ -10,6 +10,7 @@ import {
   unsupportedMediaType,
 } from '@peapod/core';
 import type { DeleteOptions } from '../api/service-types.js';
+import type { ListJsonResult } from '../store/types.js';
 import { decodeDocument, decodeObject, readBody } from './body.js';
 import { checkFields, parseFieldValidation } from './field-validation.js';
 import { checkBodyAgainstUrl } from './object-checks.js';
@@ -17,7 +18,7 @@ import { applyPatch, type PatchType, patchTypeOf, SUPPORTED_PATCH_TYPES } from '
 import { isObject } from './patch/json-value.js';
 import { boolParam, dryRunParam, intParam, selectorParams, writeOptions } from './query.js';
 import type { RequestContext } from './request-context.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendJsonText } from './respond.js';
 import type { ResourceTarget } from './routes.js';
 import { buildTable, parseIncludeObject, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
@@ -61,6 +62,16 @@ function respondList(ctx: RequestContext, type: ResourceType, items: KubeObject[
   });
 }
 
+/** A JSON list reply spliced from the items' stored JSON (no parse, no re-serialisation). */
+function respondJsonList(ctx: RequestContext, type: ResourceType, list: ListJsonResult): void {
+  const head = JSON.stringify({
+    kind: listKind(type),
+    apiVersion: apiVersionOf(type),
+    metadata: { resourceVersion: list.resourceVersion },
+  });
+  sendJsonText(ctx.res, 200, `${head.slice(0, -1)},"items":[${list.items.join(',')}]}`);
+}
+
 export function isWatchRequest(ctx: RequestContext, target: ResourceTarget): boolean {
   return target.legacyWatch || boolParam(ctx.query, 'watch');
 }
@@ -76,7 +87,10 @@ export async function handleCollection(ctx: RequestContext, target: ResourceTarg
       }
       requireVerb(type, 'list');
       intParam(ctx.query, 'limit');
-      const result = ctx.hub.service.list(type, { namespace, ...selectorParams(ctx.query) });
+      const options = { namespace, ...selectorParams(ctx.query) };
+      if (!wantsTable(ctx.req.headers.accept))
+        return respondJsonList(ctx, type, ctx.hub.service.listJson(type, options));
+      const result = ctx.hub.service.list(type, options);
       return respondList(ctx, type, result.items, result.resourceVersion);
     }
     case 'POST': {

@@ -12,11 +12,16 @@ export const JSON_TYPE = 'application/json';
 const GZIP_MIN_BYTES = 128 * 1024;
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = JSON_TYPE): void {
+  sendJsonText(res, code, JSON.stringify(body), contentType);
+}
+
+/** `sendJson` for a body that already is JSON text. */
+export function sendJsonText(res: ServerResponse, code: number, json: string, contentType = JSON_TYPE): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const text = Buffer.from(JSON.stringify(body));
+  const text = Buffer.from(json);
   if (text.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(res.req?.headers['accept-encoding'] ?? ''))) {
     const zipped = gzipSync(text, { level: 1 });
     res.writeHead(code, {

@@ -37,6 +37,8 @@ export async function serveWatch(ctx: RequestContext, type: ResourceType, listOp
   if (!include) throw badRequest(`invalid includeObject "${query.get('includeObject')}"`);
 
   const render = (event: WatchEvent): string => {
+    // The stored JSON spliced in: no re-serialisation per watcher.
+    if (!table && event.json !== undefined) return `{"type":"${event.type}","object":${event.json}}\n`;
     let object: unknown = event.object;
     if (table && event.type !== 'BOOKMARK') {
       object = buildTable(type, [event.object], include, hub.now(), event.object.metadata.resourceVersion);

@@ -9,7 +9,15 @@ import { ChangeLog, type ChangeRecord } from './change-log.js';
 import { desiredStateChanged, generateObjectName, jsonCopy, rfc3339Seconds } from './object-meta.js';
 import { uidPreconditionFailed } from './preconditions.js';
 import { migrate } from './schema.js';
-import type { ListOptions, ListResult, ObjectStore, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
+import type {
+  ListJsonResult,
+  ListOptions,
+  ListResult,
+  ObjectStore,
+  UpdateOptions,
+  WatchEvent,
+  WatchOptions,
+} from './types.js';
 import { isCoalescibleKind, isVolatileOnlyChange } from './volatile-fields.js';
 import { compileFilter, matchesFilter, WatcherSet } from './watchers.js';
 
@@ -148,17 +156,18 @@ export class SqliteStore implements ObjectStore {
   }
 
   list(type: ResourceType, options: ListOptions = {}): ListResult {
-    const filter = compileFilter(type.kind, { ...options, namespace: type.namespaced ? options.namespace : undefined });
-    const resource = resourceKey(type);
-    const rows = filter.namespace
-      ? this.stmt.listNamespace.all(resource, filter.namespace)
-      : this.stmt.listAll.all(resource);
     const items: KubeObject[] = [];
-    for (const row of rows) {
-      const json = this.overlay.get(objectKey(resource, row.namespace, row.name)) ?? row.body;
-      const object = JSON.parse(json) as KubeObject;
-      if (matchesFilter(filter, object)) items.push(object);
-    }
+    this.scan(type, options, (json, object) => {
+      items.push(object ?? (JSON.parse(json) as KubeObject));
+    });
+    return { items, resourceVersion: String(this.rv) };
+  }
+
+  listJson(type: ResourceType, options: ListOptions = {}): ListJsonResult {
+    const items: string[] = [];
+    this.scan(type, options, (json) => {
+      items.push(json);
+    });
     return { items, resourceVersion: String(this.rv) };
   }
 
@@ -390,6 +399,28 @@ export class SqliteStore implements ObjectStore {
       }
     }, this.flushDelayMs);
     this.flushTimer.unref();
+  }
+
+  /**
+   * The stored JSON of every object of `type` matching `options`, in key order. Objects are parsed
+   * only when a label or field selector has to look at them (and handed to `visit` then).
+   */
+  private scan(type: ResourceType, options: ListOptions, visit: (json: string, object?: KubeObject) => void): void {
+    const filter = compileFilter(type.kind, { ...options, namespace: type.namespaced ? options.namespace : undefined });
+    const resource = resourceKey(type);
+    const rows = filter.namespace
+      ? this.stmt.listNamespace.all(resource, filter.namespace)
+      : this.stmt.listAll.all(resource);
+    const selective = filter.labels !== undefined || filter.fields !== undefined;
+    for (const row of rows) {
+      const json = this.overlay.get(objectKey(resource, row.namespace, row.name)) ?? row.body;
+      if (!selective) {
+        visit(json);
+        continue;
+      }
+      const object = JSON.parse(json) as KubeObject;
+      if (matchesFilter(filter, object)) visit(json, object);
+    }
   }
 
   private read(type: ResourceType, namespace: string, name: string): Current | undefined {

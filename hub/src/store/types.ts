@@ -16,6 +16,12 @@ export interface ObjectStore {
   list(type: ResourceType, options?: ListOptions): ListResult;
 
   /**
+   * `list` as stored JSON text, one string per item, without parsing what needs no selector
+   * matching: a LIST reply splices them instead of parsing and re-serialising every object.
+   */
+  listJson(type: ResourceType, options?: ListOptions): ListJsonResult;
+
+  /**
    * Inserts a new object. Assigns uid, resourceVersion, generation (1) and creationTimestamp;
    * fills `metadata.name` from `generateName`. Throws ApiError AlreadyExists (409).
    */
@@ -68,6 +74,12 @@ export interface ListResult {
   resourceVersion: string;
 }
 
+export interface ListJsonResult {
+  /** Each item's JSON, in `list` order. */
+  items: string[];
+  resourceVersion: string;
+}
+
 export interface UpdateOptions {
   subresource?: 'status';
   /** Main-resource writes keep the stored `status` unless this is false (kinds without a status subresource). */
@@ -83,4 +95,6 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 export interface WatchEvent {
   type: WatchEventType;
   object: KubeObject;
+  /** `object` as stored JSON text, when the event carries the stored object unchanged. */
+  json?: string;
 }

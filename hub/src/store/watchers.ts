@@ -141,13 +141,14 @@ class ParsedChange {
 
 function toWatchEvent(filter: ObjectFilter, change: ParsedChange): WatchEvent | undefined {
   const { record } = change;
-  const fresh = () => JSON.parse(record.json) as KubeObject;
+  const { json } = record;
+  const fresh = () => JSON.parse(json) as KubeObject;
   const unfiltered = !filter.namespace && !filter.labels && !filter.fields;
-  if (unfiltered) return { type: record.type, object: fresh() };
+  if (unfiltered) return { type: record.type, object: fresh(), json };
   const matchesNow = matchesFilter(filter, change.object);
-  if (record.type !== 'MODIFIED') return matchesNow ? { type: record.type, object: fresh() } : undefined;
+  if (record.type !== 'MODIFIED') return matchesNow ? { type: record.type, object: fresh(), json } : undefined;
   const matchedBefore = change.previous ? matchesFilter(filter, change.previous) : false;
-  if (matchesNow) return { type: matchedBefore ? 'MODIFIED' : 'ADDED', object: fresh() };
+  if (matchesNow) return { type: matchedBefore ? 'MODIFIED' : 'ADDED', object: fresh(), json };
   if (!matchedBefore || !record.previousJson) return undefined;
   const previous = JSON.parse(record.previousJson) as KubeObject;
   previous.metadata.resourceVersion = change.object.metadata.resourceVersion;
