@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../src/scheduler/decide.js';
 import { filterNode, fitErrorMessage, NO_NODES_MESSAGE, REASON } from '../src/scheduler/filters.js';
 import { nodeMatchesPodAffinity, requirementMatches } from '../src/scheduler/node-affinity.js';
-import type { NodeInfo } from '../src/scheduler/node-info.js';
+import { type NodeInfo, summaryOf } from '../src/scheduler/node-info.js';
 import {
   balancedAllocationScore,
   leastAllocatedScore,
@@ -349,5 +349,34 @@ describe('scores', () => {
       ]),
     ).toBe('alpha');
     expect(decide(pod('p'), [info(node('n2')), info(node('n1')), info(node('n3'))])).toEqual({ node: 'n1' });
+  });
+});
+
+describe('node summary (derived once per NodeInfo)', () => {
+  it('sums requests (both semantics), collects host ports and counts pods per controller', () => {
+    const n = info(node('n'), [
+      pod('a', { cpu: '500m', memory: '1Gi', owner: 'rs1', hostPort: 8080, nodeName: 'n' }),
+      pod('b', { owner: 'rs1', nodeName: 'n' }),
+      pod('c', { owner: 'rs2', nodeName: 'n' }),
+    ]);
+    const summary = summaryOf(n);
+    expect(summary.requested).toEqual({ cpuMilli: 500, memoryBytes: 1024 ** 3 });
+    expect(summary.nonZeroRequested).toEqual({ cpuMilli: 700, memoryBytes: 1024 ** 3 + 2 * 200 * 1024 ** 2 });
+    expect(summary.hostPorts).toEqual([{ port: 8080, protocol: 'TCP', hostIP: '0.0.0.0' }]);
+    expect(summary.controllerPods).toEqual(
+      new Map([
+        ['default/uid-rs1', 2],
+        ['default/uid-rs2', 1],
+      ]),
+    );
+    expect(summary.allocatable).toEqual({ cpuMilli: 4000, memoryBytes: 8 * 1024 ** 3, pods: 110 });
+  });
+
+  it('is computed once per NodeInfo object; a replaced NodeInfo gets its own', () => {
+    const first = info(node('n'), [pod('a', { cpu: '1', nodeName: 'n' })]);
+    expect(summaryOf(first)).toBe(summaryOf(first));
+    const second = { ...first, pods: [...first.pods, pod('b', { cpu: '1', nodeName: 'n' })] };
+    expect(summaryOf(second).requested.cpuMilli).toBe(2000);
+    expect(summaryOf(first).requested.cpuMilli).toBe(1000);
   });
 });

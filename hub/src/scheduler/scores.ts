@@ -1,6 +1,13 @@
 import type { Pod, Taint, Toleration } from '@peapod/core';
 import { preferredAffinityWeight } from './node-affinity.js';
-import { controllerKey, type NodeInfo, nonZeroRequests, type Requests, summaryOf } from './node-info.js';
+import {
+  type Allocatable,
+  controllerKey,
+  type NodeInfo,
+  nonZeroRequests,
+  type Requests,
+  summaryOf,
+} from './node-info.js';
 import { toleratesTaint } from './taints.js';
 
 /** kube-scheduler default score weights (k8s-semantics §8.5). */
@@ -25,18 +32,20 @@ export interface NodeScore {
 
 /** Untolerated PreferNoSchedule taints (only tolerations with effect '' or PreferNoSchedule count). */
 export function preferNoScheduleCount(taints: Taint[] | undefined, tolerations: Toleration[] | undefined): number {
+  if (!taints?.some((taint) => taint.effect === 'PreferNoSchedule')) return 0;
   const usable = (tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
   return (taints ?? []).filter(
     (taint) => taint.effect === 'PreferNoSchedule' && !usable.some((t) => toleratesTaint(t, taint)),
   ).length;
 }
 
-function requestedWithPod(pod: Pod, info: NodeInfo): Requests {
-  const total = nonZeroRequests(pod);
+/** The pod's (non-zero) requests plus those already on the node. */
+function requestedWithPod(podRequests: Requests, info: NodeInfo): Requests {
   const onNode = summaryOf(info).nonZeroRequested;
-  total.cpuMilli += onNode.cpuMilli;
-  total.memoryBytes += onNode.memoryBytes;
-  return total;
+  return {
+    cpuMilli: podRequests.cpuMilli + onNode.cpuMilli,
+    memoryBytes: podRequests.memoryBytes + onNode.memoryBytes,
+  };
 }
 
 function leastAllocatedOne(requested: number, allocatable: number): number {
@@ -44,23 +53,26 @@ function leastAllocatedOne(requested: number, allocatable: number): number {
   return Math.floor(((allocatable - requested) * MAX_SCORE) / allocatable);
 }
 
+function leastAllocated(r: Requests, a: Allocatable): number {
+  return Math.floor((leastAllocatedOne(r.cpuMilli, a.cpuMilli) + leastAllocatedOne(r.memoryBytes, a.memoryBytes)) / 2);
+}
+
+function balancedAllocation(r: Requests, a: Allocatable): number {
+  if (a.cpuMilli <= 0 || a.memoryBytes <= 0) return MAX_SCORE;
+  const cpu = Math.min(1, r.cpuMilli / a.cpuMilli);
+  const memory = Math.min(1, r.memoryBytes / a.memoryBytes);
+  const std = Math.abs(cpu - memory) / 2;
+  return Math.floor((1 - std) * MAX_SCORE);
+}
+
 /** NodeResourcesFit LeastAllocated, cpu:memory 1:1. */
 export function leastAllocatedScore(pod: Pod, info: NodeInfo): number {
-  const a = summaryOf(info).allocatable;
-  const r = requestedWithPod(pod, info);
-  return Math.floor((leastAllocatedOne(r.cpuMilli, a.cpuMilli) + leastAllocatedOne(r.memoryBytes, a.memoryBytes)) / 2);
+  return leastAllocated(requestedWithPod(nonZeroRequests(pod), info), summaryOf(info).allocatable);
 }
 
 /** NodeResourcesBalancedAllocation: (1 − std of requested/allocatable fractions) × 100. */
 export function balancedAllocationScore(pod: Pod, info: NodeInfo): number {
-  const a = summaryOf(info).allocatable;
-  const r = requestedWithPod(pod, info);
-  const fractions: number[] = [];
-  if (a.cpuMilli > 0) fractions.push(Math.min(1, r.cpuMilli / a.cpuMilli));
-  if (a.memoryBytes > 0) fractions.push(Math.min(1, r.memoryBytes / a.memoryBytes));
-  if (fractions.length < 2) return MAX_SCORE;
-  const std = Math.abs(fractions[0] - fractions[1]) / 2;
-  return Math.floor((1 - std) * MAX_SCORE);
+  return balancedAllocation(requestedWithPod(nonZeroRequests(pod), info), summaryOf(info).allocatable);
 }
 
 /** Pods on the node controlled by the same controller as `pod` (replica spreading). */
@@ -81,6 +93,7 @@ function normalise(raw: number[], reverse: boolean): number[] {
 
 /** Scores the feasible nodes; returned in input order. */
 export function scoreNodes(pod: Pod, feasible: NodeInfo[]): NodeScore[] {
+  const owner = controllerKey(pod);
   const taint = normalise(
     feasible.map((i) => preferNoScheduleCount(i.node.spec?.taints, pod.spec.tolerations)),
     true,
@@ -90,19 +103,26 @@ export function scoreNodes(pod: Pod, feasible: NodeInfo[]): NodeScore[] {
     false,
   );
   const spread = normalise(
-    feasible.map((i) => sameControllerCount(pod, i)),
+    feasible.map((i) => (owner ? (summaryOf(i).controllerPods.get(owner) ?? 0) : 0)),
     true,
   );
+  const podRequests = nonZeroRequests(pod);
   return feasible.map((info, index) => {
+    const r = requestedWithPod(podRequests, info);
+    const { allocatable } = summaryOf(info);
     const plugins: Record<ScorePlugin, number> = {
       TaintToleration: taint[index],
       NodeAffinity: affinity[index],
       SelectorSpread: spread[index],
-      LeastAllocated: leastAllocatedScore(pod, info),
-      BalancedAllocation: balancedAllocationScore(pod, info),
+      LeastAllocated: leastAllocated(r, allocatable),
+      BalancedAllocation: balancedAllocation(r, allocatable),
     };
-    let total = 0;
-    for (const [plugin, weight] of Object.entries(SCORE_WEIGHTS)) total += weight * plugins[plugin as ScorePlugin];
+    const total =
+      SCORE_WEIGHTS.TaintToleration * plugins.TaintToleration +
+      SCORE_WEIGHTS.NodeAffinity * plugins.NodeAffinity +
+      SCORE_WEIGHTS.SelectorSpread * plugins.SelectorSpread +
+      SCORE_WEIGHTS.LeastAllocated * plugins.LeastAllocated +
+      SCORE_WEIGHTS.BalancedAllocation * plugins.BalancedAllocation;
     return { name: info.node.metadata.name ?? '', total, plugins };
   });
 }
