@@ -427,6 +427,42 @@ describe('work queue', () => {
     expect(q.failures('flaky')).toBe(0);
     q.shutDown();
   });
+
+  it('processes ready keys in groups inside one group call; a failing key is retried alone', async () => {
+    const groups: string[][] = [];
+    let current: string[] | undefined;
+    let failOnce = true;
+    const q = createWorkQueue({
+      name: 'g',
+      baseDelayMs: 1,
+      groupSize: 3,
+      group: (work) => {
+        current = [];
+        work();
+        groups.push(current);
+        current = undefined;
+      },
+      process: (key) => {
+        current?.push(key);
+        if (key === 'c' && failOnce) {
+          failOnce = false;
+          throw new Error('boom');
+        }
+      },
+    });
+    for (const key of ['a', 'b', 'c', 'd', 'e']) q.add(key);
+    await q.idle();
+    await new Promise((r) => setTimeout(r, 30));
+    await q.idle();
+    expect(groups.slice(0, 2)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
+    // the retry of c ran later, on its own (a group of one runs without a group call)
+    expect(groups.flat().filter((k) => k === 'c')).toHaveLength(1);
+    expect(q.failures('c')).toBe(0);
+    q.shutDown();
+  });
 });
 
 describe('template equality (EqualIgnoreHash, semantic)', () => {

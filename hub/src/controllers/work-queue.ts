@@ -31,6 +31,13 @@ export interface WorkQueueOptions {
   baseDelayMs?: number;
   /** Longest retry delay (ms). Default 60 000. */
   maxDelayMs?: number;
+  /**
+   * Up to this many ready keys are processed in one turn of the event loop (default 1), inside one
+   * `group` call — e.g. one store batch, so their writes share one commit. Needs a synchronous
+   * `process`; each key still succeeds or fails (and is retried) on its own.
+   */
+  groupSize?: number;
+  group?: (work: () => void) => void;
 }
 
 export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
@@ -41,13 +48,16 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
   const dirty = new Set<string>();
   const timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   const failureCounts = new Map<string, number>();
-  let processing: string | undefined;
+  /** Keys of the group being processed. */
+  const processing = new Set<string>();
+  const groupSize = options.groupSize ?? 1;
+  const group = options.group ?? ((work: () => void) => work());
   let running = false;
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
 
   const settleIdle = () => {
-    if (queue.length === 0 && processing === undefined && idleWaiters.length > 0) {
+    if (queue.length === 0 && processing.size === 0 && idleWaiters.length > 0) {
       const waiters = idleWaiters;
       idleWaiters = [];
       for (const w of waiters) w();
@@ -59,18 +69,41 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
     running = true;
     setImmediate(async () => {
       while (!stopped && queue.length > 0) {
-        const key = queue.shift() as string;
-        queued.delete(key);
-        processing = key;
-        try {
-          await options.process(key);
-          failureCounts.delete(key);
-        } catch (error) {
+        const keys = queue.splice(0, groupSize);
+        for (const key of keys) {
+          queued.delete(key);
+          processing.add(key);
+        }
+        const failed = (key: string, error: unknown) => {
           options.log?.warn(`${options.name}: sync of ${key} failed`, { error: String(error) });
           if (!stopped) api.addRateLimited(key);
+        };
+        if (keys.length === 1) {
+          try {
+            await options.process(keys[0]);
+            failureCounts.delete(keys[0]);
+          } catch (error) {
+            failed(keys[0], error);
+          }
+        } else {
+          try {
+            group(() => {
+              for (const key of keys) {
+                try {
+                  options.process(key);
+                  failureCounts.delete(key);
+                } catch (error) {
+                  failed(key, error);
+                }
+              }
+            });
+          } catch (error) {
+            // The group itself failed (e.g. its commit): every key of it is retried.
+            for (const key of keys) failed(key, error);
+          }
         }
-        processing = undefined;
-        if (dirty.delete(key)) enqueue(key);
+        processing.clear();
+        for (const key of keys) if (dirty.delete(key)) enqueue(key);
         // Yield to I/O between keys so a burst of work never starves the API server or MQTT.
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -81,7 +114,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
 
   const enqueue = (key: string) => {
     if (stopped) return;
-    if (processing === key) {
+    if (processing.has(key)) {
       dirty.add(key);
       return;
     }
@@ -129,7 +162,7 @@ export function createWorkQueue(options: WorkQueueOptions): WorkQueue {
       return failureCounts.get(key) ?? 0;
     },
     idle() {
-      if (queue.length === 0 && processing === undefined && !running) return Promise.resolve();
+      if (queue.length === 0 && processing.size === 0 && !running) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
     shutDown() {

@@ -255,6 +255,10 @@ export function createSchedulerComponent(): HubComponent {
       queue = createWorkQueue({
         name: 'scheduler',
         process: (key) => ctx.store.batch(() => scheduleOne(key)),
+        // Pods waiting together are decided together and their bindings share one commit; each
+        // decision sees the ones before it (rememberPod), never a stale cache.
+        groupSize: 16,
+        group: (work) => ctx.store.batch(work),
         log: ctx.log,
         baseDelayMs: 100,
         maxDelayMs: MAX_BACKOFF_MS,
