@@ -34,7 +34,12 @@ import { createWorkQueue, type WorkQueue } from './work-queue.js';
 export const REPLICASET_CONTROLLER = 'replicaset-controller';
 /** controller_utils SlowStartInitialBatchSize; creations per sync are capped like burstReplicas. */
 const SLOW_START_INITIAL_BATCH = 1;
-const BURST_REPLICAS = 500;
+/**
+ * kube's burstReplicas is 500, but its creations run concurrently; here a sync is one synchronous
+ * stretch of the hub's event loop, so it creates at most 50 pods and then queues the ReplicaSet
+ * again: a large scale-up never holds API requests and agent messages back for long.
+ */
+const BURST_REPLICAS = 50;
 
 function selectorOf(rs: ReplicaSet): Selector | undefined {
   try {
@@ -189,6 +194,8 @@ export function createReplicaSetController(): HubComponent {
         const { created, error } = createPods(ctx, rs, -diff);
         active = [...active, ...created];
         failure = error;
+        // More to create: run again after other work had its turn.
+        if (!error && created.length < -diff) queue?.add(key);
       } else if (diff > 0) {
         const now = ctx.now();
         const outOfToleration = (pod: Pod) =>
