@@ -141,16 +141,33 @@ class ParsedChange {
 
 function toWatchEvent(filter: ObjectFilter, change: ParsedChange): WatchEvent | undefined {
   const { record } = change;
-  const { json } = record;
-  const fresh = () => JSON.parse(json) as KubeObject;
   const unfiltered = !filter.namespace && !filter.labels && !filter.fields;
-  if (unfiltered) return { type: record.type, object: fresh(), json };
+  if (unfiltered) return storedEvent(record.type, record.json);
   const matchesNow = matchesFilter(filter, change.object);
-  if (record.type !== 'MODIFIED') return matchesNow ? { type: record.type, object: fresh(), json } : undefined;
+  if (record.type !== 'MODIFIED') return matchesNow ? storedEvent(record.type, record.json) : undefined;
   const matchedBefore = change.previous ? matchesFilter(filter, change.previous) : false;
-  if (matchesNow) return { type: matchedBefore ? 'MODIFIED' : 'ADDED', object: fresh(), json };
+  if (matchesNow) return storedEvent(matchedBefore ? 'MODIFIED' : 'ADDED', record.json);
   if (!matchedBefore || !record.previousJson) return undefined;
   const previous = JSON.parse(record.previousJson) as KubeObject;
   previous.metadata.resourceVersion = change.object.metadata.resourceVersion;
   return { type: 'DELETED', object: previous };
+}
+
+/**
+ * An event carrying the stored object: `object` is this watcher's own copy, parsed on first access
+ * (a watcher that only forwards `json`, like an HTTP watch, never pays for the parse).
+ */
+function storedEvent(type: WatchEvent['type'], json: string): WatchEvent {
+  let object: KubeObject | undefined;
+  return {
+    type,
+    json,
+    get object(): KubeObject {
+      object ??= JSON.parse(json) as KubeObject;
+      return object;
+    },
+    set object(value: KubeObject) {
+      object = value;
+    },
+  };
 }
