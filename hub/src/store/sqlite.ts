@@ -412,8 +412,9 @@ export class SqliteStore implements ObjectStore {
       ? this.stmt.listNamespace.all(resource, filter.namespace)
       : this.stmt.listAll.all(resource);
     const selective = filter.labels !== undefined || filter.fields !== undefined;
+    const overlay = this.overlay.size > 0 ? this.overlay : undefined;
     for (const row of rows) {
-      const json = this.overlay.get(objectKey(resource, row.namespace, row.name)) ?? row.body;
+      const json = overlay?.get(objectKey(resource, row.namespace, row.name)) ?? row.body;
       if (!selective) {
         visit(json);
         continue;
