@@ -44,6 +44,7 @@ function schedulingSignature(node: Node): string {
     node.spec?.taints,
     node.spec?.unschedulable,
     node.status?.allocatable,
+    node.status?.allocatable ? undefined : node.status?.capacity,
     ready,
   ]);
 }
@@ -71,6 +72,8 @@ export function createSchedulerComponent(): HubComponent {
   const infos = new Map<string, NodeInfo>();
   /** `infos` in node-name order; rebuilt only when a node is added or removed. */
   let sortedInfos: NodeInfo[] | undefined;
+  /** Position of each node in `sortedInfos`. */
+  const sortedIndex = new Map<string, number>();
 
   const refreshInfo = (name: string) => {
     const node = nodes.get(name);
@@ -81,10 +84,8 @@ export function createSchedulerComponent(): HubComponent {
     if (!infos.has(name)) sortedInfos = undefined;
     const info = { node, pods: [...(podsByNode.get(name)?.values() ?? [])] };
     infos.set(name, info);
-    if (sortedInfos) {
-      const i = sortedInfos.findIndex((x) => x.node.metadata.name === name);
-      sortedInfos[i] = info;
-    }
+    const i = sortedIndex.get(name);
+    if (sortedInfos && i !== undefined) sortedInfos[i] = info;
   };
 
   const forgetPod = (key: string) => {
@@ -151,18 +152,23 @@ export function createSchedulerComponent(): HubComponent {
       return;
     }
     nodes.set(name, node);
-    refreshInfo(name);
     const signature = schedulingSignature(node);
+    // A heartbeat changes nothing placement reads: the node's NodeInfo (and summary) stays.
     if (nodeSignatures.get(name) !== signature) {
       nodeSignatures.set(name, signature);
+      refreshInfo(name);
       retryParked();
     }
   };
 
   const nodeInfos = (): NodeInfo[] => {
-    sortedInfos ??= [...infos.values()].sort((a, b) =>
-      (a.node.metadata.name as string) < (b.node.metadata.name as string) ? -1 : 1,
-    );
+    if (!sortedInfos) {
+      sortedInfos = [...infos.values()].sort((a, b) =>
+        (a.node.metadata.name as string) < (b.node.metadata.name as string) ? -1 : 1,
+      );
+      sortedIndex.clear();
+      sortedInfos.forEach((info, i) => sortedIndex.set(info.node.metadata.name as string, i));
+    }
     return sortedInfos;
   };
 
