@@ -167,7 +167,7 @@ export function createSchedulerComponent(): HubComponent {
         (a.node.metadata.name as string) < (b.node.metadata.name as string) ? -1 : 1,
       );
       sortedIndex.clear();
-      sortedInfos.forEach((info, i) => sortedIndex.set(info.node.metadata.name as string, i));
+      for (const [i, info] of sortedInfos.entries()) sortedIndex.set(info.node.metadata.name as string, i);
     }
     return sortedInfos;
   };
