@@ -12,8 +12,38 @@ export interface MessageBus {
   close(): Promise<void>;
 }
 
-export function createAedesBus(aedes: Aedes): MessageBus {
+export interface AedesBusOptions {
+  /**
+   * Runs the handlers of the messages that arrived in one turn of the event loop together, e.g. in
+   * one store batch (one commit for all of them). Each message is acknowledged to the broker —
+   * PUBACK to a QoS 1 sender — only after `group` returned, i.e. after that commit.
+   */
+  group?: (work: () => void) => void;
+}
+
+export function createAedesBus(aedes: Aedes, options: AedesBusOptions = {}): MessageBus {
   const subscriptions: { filter: string; deliver: (packet: AedesPublishPacket, cb: () => void) => void }[] = [];
+  const group = options.group;
+  let pending: { run: () => void; cb: () => void }[] = [];
+  const drain = () => {
+    const messages = pending;
+    pending = [];
+    try {
+      group?.(() => {
+        for (const { run } of messages) {
+          try {
+            run();
+          } catch (error) {
+            console.error('peapod mqtt: message handler failed', error);
+          }
+        }
+      });
+    } catch (error) {
+      console.error('peapod mqtt: handling a group of messages failed', error);
+    } finally {
+      for (const { cb } of messages) cb();
+    }
+  };
   return {
     publish(topic, payload, { qos, retain = false }) {
       return new Promise((resolve, reject) =>
@@ -24,11 +54,18 @@ export function createAedesBus(aedes: Aedes): MessageBus {
     },
     subscribe(filter, handler) {
       const deliver = (packet: AedesPublishPacket, cb: () => void) => {
-        try {
+        const run = () =>
           handler(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
-        } finally {
-          cb();
+        if (!group) {
+          try {
+            run();
+          } finally {
+            cb();
+          }
+          return;
         }
+        pending.push({ run, cb });
+        if (pending.length === 1) setImmediate(drain);
       };
       subscriptions.push({ filter, deliver });
       return new Promise((resolve) => aedes.subscribe(filter, deliver, () => resolve()));

@@ -99,7 +99,8 @@ export function createMqttComponent(options: MqttComponentOptions = {}): MqttCom
           wssPort: options.wssPort === undefined ? DEFAULT_WSS_PORT : options.wssPort,
           log,
         });
-        bus = createAedesBus(broker.aedes);
+        // Agent messages of one event-loop turn share one store commit; PUBACKs follow the commit.
+        bus = createAedesBus(broker.aedes, { group: (work) => context.store.batch(work) });
         log.info(`mqtt: join token: ${joinToken}`);
       }
       const messageBus = bus;
