@@ -40,6 +40,9 @@ export function cpuSeconds(pid) {
 }
 
 /** Bytes the process caused to be written to storage (/proc/<pid>/io write_bytes). */
+/** The hub store's default flush of coalesced (volatile-only) writes, hub/src/store/sqlite.ts. */
+export const STORE_FLUSH_SECONDS = 3600;
+
 export function diskWriteBytes(pid) {
   const line = readFileSync(`/proc/${pid}/io`, 'utf8')
     .split('\n')

@@ -2,7 +2,7 @@
 // proxy), a rollout, API latencies, an idle window, and node losses (unclean and silent).
 import { createApi, readyStatus } from './api.mjs';
 import { startFleet } from './fleet.mjs';
-import { cpuSeconds, diskWriteBytes, rssBytes, startHub } from './processes.mjs';
+import { cpuSeconds, diskWriteBytes, rssBytes, STORE_FLUSH_SECONDS, startHub } from './processes.mjs';
 import { startCountingProxy } from './proxy.mjs';
 import { percentile, sleep, until } from './stats.mjs';
 
@@ -79,6 +79,27 @@ async function timed(times, fn) {
   const res = await fn();
   times.push(res.ms);
   return res;
+}
+
+/**
+ * Bytes the hub writes when told to flush its coalesced writes (SIGUSR2): what its hourly flush
+ * would write. Waits until /proc write_bytes has been still for half a second.
+ */
+async function flushedBytes(pid) {
+  const before = diskWriteBytes(pid);
+  process.kill(pid, 'SIGUSR2');
+  let last = before;
+  let stillSince = Date.now();
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && Date.now() - stillSince < 500) {
+    await sleep(100);
+    const now = diskWriteBytes(pid);
+    if (now !== last) {
+      last = now;
+      stillSince = Date.now();
+    }
+  }
+  return last - before;
 }
 
 export async function runSimulatorScenario({ nodes: requested, podsPerNode, workers, idleSeconds, fillTo, log }) {
@@ -227,7 +248,10 @@ export async function runSimulatorScenario({ nodes: requested, podsPerNode, work
     const seconds = (Date.now() - w0) / 1000;
     r.hubIdleCpuPercent = ((cpuSeconds(hub.pid) - cpu0) / seconds) * 100;
     r.hubIdleRss = rssBytes(hub.pid);
-    r.hubDiskBytesPerHour = ((diskWriteBytes(hub.pid) - disk0) / seconds) * 3600;
+    r.hubDiskWindowBytesPerHour = ((diskWriteBytes(hub.pid) - disk0) / seconds) * 3600;
+    // Coalesced node status reaches the disk once an hour: force that flush now and count it.
+    r.hubFlushBytes = await flushedBytes(hub.pid);
+    r.hubDiskBytesPerHour = r.hubDiskWindowBytesPerHour + r.hubFlushBytes * (3600 / STORE_FLUSH_SECONDS);
     r.mqttBytesPerNodeHour = ((proxy.bytes() - bytes0) / (nodes - (silenceEarly ? 1 : 0)) / seconds) * 3600;
     r.fleetRssPerNode = fleet.pids.reduce((sum, pid) => sum + rssBytes(pid), 0) / nodes;
     log(

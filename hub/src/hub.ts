@@ -35,6 +35,8 @@ export interface HubHandle {
   hubContext: HubContext;
   /** What the started components want an admin to know (e.g. how devices join). */
   describeComponents(): string[];
+  /** Writes the store's coalesced status writes to disk now (`peapod hub` does it on SIGUSR2). */
+  flush(): void;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startHub(options: HubOptions = {}): Promise<HubHandle> {
       dataDir: o.dataDir,
       hubContext,
       describeComponents: () => started.flatMap((component) => component.describe?.() ?? []),
+      flush: () => store.flush(),
       stop: () => {
         stopping ??= stopAll();
         return stopping;
