@@ -178,6 +178,15 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     podManager.sync(pods);
   });
   transport.onRequest((request) => {
+    if (request.kind === 'node-usage') {
+      reporter
+        .usage()
+        .then((usage) => transport.respond({ id: request.id, seq: 0, type: 'node-usage', usage }))
+        .catch((err) =>
+          transport.respond({ id: request.id, seq: 0, type: 'error', error: `reading usage failed: ${String(err)}` }),
+        );
+      return;
+    }
     if (request.kind !== 'node-status') return requests.handle(request);
     // The hub lost track of this node (e.g. marked it Unknown while the link stayed up): tell it all.
     reporter

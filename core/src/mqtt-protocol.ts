@@ -268,6 +268,8 @@ export type ProxyRequest =
       tty?: boolean;
     }
   | { v: number; id: string; kind: 'metrics' }
+  /** A fresh CPU/memory reading of the device (`kubectl top nodes`). */
+  | { v: number; id: string; kind: 'node-usage' }
   /** Post a full node status now (the hub marked the node Unknown but its lease is being renewed). */
   | { v: number; id: string; kind: 'node-status' }
   | { v: number; id: string; kind: 'cancel' }
@@ -282,7 +284,7 @@ export interface ProxyResponse {
   /** 0, 1, 2 … per request, so the hub can detect gaps. */
   seq: number;
   /** `started`: an interactive exec session is open (input may follow). */
-  type: 'data' | 'stdout' | 'stderr' | 'end' | 'error' | 'metrics' | 'started';
+  type: 'data' | 'stdout' | 'stderr' | 'end' | 'error' | 'metrics' | 'node-usage' | 'started';
   /** base64 data for data/stdout/stderr. */
   data?: string;
   exitCode?: number;
@@ -294,6 +296,8 @@ export interface ProxyResponse {
     name: string;
     containers: { name: string; cpuMilli: number; memoryBytes: number }[];
   }[];
+  /** With `node-usage`: the device's whole-machine usage now. */
+  usage?: NodeUsage;
 }
 
 export interface JoinRequest {
@@ -530,6 +534,7 @@ export function decodeProxyRequest(payload: Buffer | string): ProxyRequest {
       return o as unknown as ProxyRequest;
     case 'metrics':
     case 'node-status':
+    case 'node-usage':
     case 'cancel':
     case 'close-stdin':
       return o as unknown as ProxyRequest;
@@ -542,7 +547,7 @@ export function decodeProxyResponse(payload: Buffer | string): ProxyResponse {
   const o = decodeJson(payload);
   str(o, 'id');
   num(o, 'seq');
-  if (!['data', 'stdout', 'stderr', 'end', 'error', 'metrics', 'started'].includes(o.type as string))
+  if (!['data', 'stdout', 'stderr', 'end', 'error', 'metrics', 'node-usage', 'started'].includes(o.type as string))
     fail('invalid type');
   str(o, 'data', true);
   num(o, 'exitCode', true);
@@ -553,6 +558,11 @@ export function decodeProxyResponse(payload: Buffer | string): ProxyResponse {
   )
     fail('status must be a Kubernetes Status');
   if (o.metrics !== undefined) arrayOf(o.metrics, 'metrics', (m) => m);
+  if (o.usage !== undefined) {
+    if (!isObject(o.usage)) fail('usage must be an object');
+    num(o.usage, 'cpuMilli');
+    num(o.usage, 'memoryBytes');
+  }
   return o as unknown as ProxyResponse;
 }
 

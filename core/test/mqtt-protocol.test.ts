@@ -3,6 +3,7 @@ import {
   decodeLease,
   decodeNodeReport,
   decodeProxyRequest,
+  decodeProxyResponse,
   encode,
   ProtocolError,
   parseNodeTopic,
@@ -41,5 +42,16 @@ describe('lease and node status messages', () => {
       kind: 'node-status',
     });
     expect(() => decodeProxyRequest(encode({ v: 1, id: 'a/b', kind: 'node-status' }))).toThrow(ProtocolError);
+  });
+});
+
+describe('node-usage requests and answers', () => {
+  it('accepts a node-usage request and an answer carrying numbers, and rejects a malformed one', () => {
+    expect(decodeProxyRequest(JSON.stringify({ v: 1, id: 'u-1', kind: 'node-usage' })).kind).toBe('node-usage');
+    const ok = { v: 1, id: 'u-1', seq: 0, type: 'node-usage', usage: { cpuMilli: 250, memoryBytes: 1024 } };
+    expect(decodeProxyResponse(JSON.stringify(ok)).usage).toEqual({ cpuMilli: 250, memoryBytes: 1024 });
+    const bad = { ...ok, usage: { cpuMilli: '250m', memoryBytes: 1024 } };
+    expect(() => decodeProxyResponse(JSON.stringify(bad))).toThrow('cpuMilli must be a number');
+    expect(() => decodeProxyResponse(JSON.stringify({ ...ok, usage: 'x' }))).toThrow('usage must be an object');
   });
 });

@@ -154,6 +154,23 @@ describe('metrics.k8s.io (kubectl top)', () => {
     const containers = await kubectl(['top', 'pod', 'runner', '--containers']);
     expect(containers.stdout).toMatch(/runner\s+app\s+12m\s+10Mi/);
   });
+
+  it('asks a Ready node for its usage now, and shows what it posted when it does not answer', async () => {
+    const ready = { type: 'Ready', status: 'True', reason: 'KubeletReady', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    await api(conn(), 'PATCH', '/api/v1/nodes/edge-1/status', {
+      body: { status: { conditions: [ready] } },
+      contentType: 'application/merge-patch+json',
+    });
+    proxy.usage.set('edge-1', { cpuMilli: 1000, memoryBytes: 1024 * 1024 * 1024 });
+    const fresh = await kubectl(['top', 'nodes']);
+    expect(fresh.stdout).toMatch(/edge-1\s+1000m\s+25%\s+1024Mi\s+25%/);
+    const metrics = await api(conn(), 'GET', '/apis/metrics.k8s.io/v1beta1/nodes/edge-1');
+    expect(Date.now() - Date.parse(metrics.body.timestamp)).toBeLessThan(60_000);
+
+    proxy.usage.delete('edge-1');
+    const posted = await kubectl(['top', 'nodes']);
+    expect(posted.stdout).toMatch(/edge-1\s+250m\s+6%\s+512Mi\s+12%/);
+  });
 });
 
 describe('offline nodes', () => {

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type AgentHandle, startAgent } from '@peapod/agent';
 import type { KubeObject, Pod } from '@peapod/core';
@@ -353,6 +354,11 @@ describe('MQTT control plane (embedded broker)', () => {
       { namespace: 'default', name: 'p', containers: [{ name: 'main', cpuMilli: 12, memoryBytes: 4096 }] },
     ]);
     await expect(proxy.podMetrics('no-such-node')).rejects.toThrow(/did not answer/);
+    // `kubectl top nodes` asks the device for a reading now (this machine's /proc).
+    const usage = await proxy.nodeUsage('edge-a');
+    expect(usage.cpuMilli).toBeGreaterThanOrEqual(0);
+    expect(usage.memoryBytes).toBeGreaterThan(0);
+    expect(usage.memoryBytes).toBeLessThanOrEqual(totalmem());
     // The agent's Kubernetes error comes through with its code.
     const failure = await proxy
       .logs('edge-a', { namespace: 'default', name: 'web', uid: 'u1' }, { container: 'missing' }, () => {})

@@ -166,10 +166,16 @@ export class NodeReporter {
         addresses: info.addresses,
         conditions: computeConditions(readings, runtime),
       },
-      usage: {
-        cpuMilli: readings.cpuUsageMilli,
-        memoryBytes: readings.memoryTotalBytes - readings.memoryAvailableBytes,
-      },
+      usage: usageOf(readings),
     };
   }
+
+  /** The device's usage now, for a `node-usage` request (`kubectl top nodes`); no runtime check. */
+  async usage(): Promise<NodeUsage> {
+    return usageOf(await this.readReadings(this.options.dataDir));
+  }
+}
+
+function usageOf(readings: DeviceReadings): NodeUsage {
+  return { cpuMilli: readings.cpuUsageMilli, memoryBytes: readings.memoryTotalBytes - readings.memoryAvailableBytes };
 }

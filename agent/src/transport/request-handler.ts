@@ -5,7 +5,8 @@ import { type ExecSessionControl, LABELS, type RuntimeDriver } from '../runtime/
 type Respond = (response: Omit<ProxyResponse, 'v'>) => Promise<unknown>;
 type Body = Omit<ProxyResponse, 'v' | 'id' | 'seq'>;
 /** What this handler serves: every request but `node-status` (the agent's node reporter answers it). */
-export type PodRequest = Exclude<ProxyRequest, { kind: 'node-status' }>;
+/** What this handler serves: requests about pods (the node-level ones are the agent's). */
+export type PodRequest = Exclude<ProxyRequest, { kind: 'node-status' | 'node-usage' }>;
 type ExecRequest = Extract<PodRequest, { kind: 'exec' }>;
 
 const EARLY_INPUT_TTL_MS = 10_000;

@@ -1,3 +1,5 @@
+import type { NodeUsage } from '@peapod/core';
+
 /**
  * How the HTTP layer reaches an agent for streaming work (logs, exec, stats). Implemented by the
  * MQTT bridge (request/response topics with chunked streaming); the HTTP layer depends only on
@@ -58,6 +60,8 @@ export interface NodeProxy {
     signal?: AbortSignal,
   ): Promise<void>;
   exec(nodeName: string, pod: PodRef, request: ExecRequest, handlers: ExecHandlers): Promise<ExecSession>;
-  /** Latest per-pod usage the node reported (for `top pods`); node usage lives in Node status. */
+  /** Latest per-pod usage the node reported (for `top pods`). */
   podMetrics(nodeName: string): Promise<PodMetrics[]>;
+  /** The device's CPU/memory usage read now (for `top nodes`). */
+  nodeUsage(nodeName: string): Promise<NodeUsage>;
 }

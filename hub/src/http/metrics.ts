@@ -17,15 +17,17 @@ import type { RequestContext } from './request-context.js';
 import { sendJson } from './respond.js';
 
 /**
- * A read-only `metrics.k8s.io/v1beta1` API so `kubectl top nodes|pods` works: node usage comes
- * from the `peapod.io/usage` annotation the MQTT bridge keeps on each Node, pod usage is asked
- * from the pods' nodes through `HubContext.nodeProxy`.
+ * A read-only `metrics.k8s.io/v1beta1` API so `kubectl top nodes|pods` works. Usage is asked from
+ * the nodes through `HubContext.nodeProxy` when asked for: pods' usage from their nodes, and each
+ * Ready node's own reading. A node that does not answer within NODE_USAGE_WAIT_MS is shown with
+ * the last usage it posted (the `peapod.io/usage` annotation, at most a few minutes old).
  */
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 export const METRICS_VERSION = 'v1beta1';
 const API_VERSION = `${METRICS_GROUP}/${METRICS_VERSION}`;
 const WINDOW = '10s';
+const NODE_USAGE_WAIT_MS = 3_000;
 const NODES = resolveResourceType('nodes')!;
 const PODS = resolveResourceType('pods')!;
 
@@ -52,23 +54,55 @@ export const METRICS_RESOURCES = [
   { resource: 'pods', singular: 'pod', kind: 'PodMetrics', namespaced: true },
 ] as const;
 
-function nodeMetrics(node: KubeObject): KubeObject | undefined {
+function nodeMetricsObject(node: KubeObject, usage: { cpu: string; memory: string; at: string }): KubeObject {
+  return {
+    kind: 'NodeMetrics',
+    apiVersion: API_VERSION,
+    metadata: { name: node.metadata.name, labels: node.metadata.labels, creationTimestamp: usage.at },
+    timestamp: usage.at,
+    window: WINDOW,
+    usage: { cpu: usage.cpu, memory: usage.memory },
+  } as unknown as KubeObject;
+}
+
+/** The last usage the node posted (its `peapod.io/usage` annotation). */
+function postedNodeMetrics(node: KubeObject): KubeObject | undefined {
   const raw = node.metadata.annotations?.[USAGE_ANNOTATION];
   if (!raw) return undefined;
   try {
     const usage = JSON.parse(raw) as { cpu?: string; memory?: string; at?: string };
-    if (!usage.cpu || !usage.memory) return undefined;
-    return {
-      kind: 'NodeMetrics',
-      apiVersion: API_VERSION,
-      metadata: { name: node.metadata.name, labels: node.metadata.labels, creationTimestamp: usage.at },
-      timestamp: usage.at,
-      window: WINDOW,
-      usage: { cpu: usage.cpu, memory: usage.memory },
-    } as unknown as KubeObject;
+    if (!usage.cpu || !usage.memory || !usage.at) return undefined;
+    return nodeMetricsObject(node, { cpu: usage.cpu, memory: usage.memory, at: usage.at });
   } catch {
     return undefined;
   }
+}
+
+function isReady(node: KubeObject): boolean {
+  const conditions = node.status?.conditions as { type: string; status: string }[] | undefined;
+  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** A reading asked from the node now, or the last one it posted when it does not answer in time. */
+async function nodeMetrics(hub: HubContext, node: KubeObject): Promise<KubeObject | undefined> {
+  const proxy = hub.nodeProxy;
+  if (proxy && isReady(node)) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), NODE_USAGE_WAIT_MS);
+    });
+    const fresh = await Promise.race([proxy.nodeUsage(node.metadata.name!).catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (fresh) {
+      const at = new Date(hub.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+      return nodeMetricsObject(node, {
+        cpu: formatCpuMilli(fresh.cpuMilli),
+        memory: formatBytes(fresh.memoryBytes),
+        at,
+      });
+    }
+  }
+  return postedNodeMetrics(node);
 }
 
 function podMetricsObject(pod: KubeObject, metrics: PodMetrics, now: number): KubeObject {
@@ -125,12 +159,12 @@ export async function handleMetrics(ctx: RequestContext, target: MetricsTarget):
   const selectors = selectorParams(ctx.query);
   if (target.resource === 'nodes') {
     if (target.name) {
-      const found = nodeMetrics(hub.service.get(NODES, undefined, target.name));
+      const found = await nodeMetrics(hub, hub.service.get(NODES, undefined, target.name));
       if (!found) throw notFound('nodes', target.name, METRICS_GROUP);
       return sendJson(ctx.res, 200, found);
     }
     const { items } = hub.service.list(NODES, { labelSelector: selectors.labelSelector });
-    const metrics = items.flatMap((n) => nodeMetrics(n) ?? []);
+    const metrics = (await Promise.all(items.map((n) => nodeMetrics(hub, n)))).flatMap((m) => m ?? []);
     return sendJson(ctx.res, 200, { kind: 'NodeMetricsList', apiVersion: API_VERSION, metadata: {}, items: metrics });
   }
   if (target.name) {

@@ -4,6 +4,7 @@ import {
   encode,
   internalError,
   MAX_CHUNK_BYTES,
+  type NodeUsage,
   PROTOCOL_VERSION,
   type ProxyRequest,
   type ProxyResponse,
@@ -180,6 +181,21 @@ export class MqttNodeProxy implements NodeProxy {
         finish(137, 'aborted');
       },
     };
+  }
+
+  nodeUsage(nodeName: string): Promise<NodeUsage> {
+    return new Promise((resolve, reject) => {
+      const id = this.send(
+        nodeName,
+        { kind: 'node-usage' },
+        (r) => {
+          this.pending.delete(id);
+          if (r.type === 'node-usage' && r.usage) resolve(r.usage);
+          else reject(failureOf(r, 'node usage request failed'));
+        },
+        () => reject(this.unreachable(nodeName)),
+      );
+    });
   }
 
   podMetrics(nodeName: string): Promise<PodMetrics[]> {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { NodeUsage } from '@peapod/core';
 import type {
   ExecHandlers,
   ExecRequest,
@@ -64,5 +65,14 @@ export class LocalNodeProxy implements NodeProxy {
 
   async podMetrics(nodeName: string): Promise<PodMetrics[]> {
     return this.metrics.get(nodeName) ?? [];
+  }
+
+  /** What `nodeUsage` reports, by node name; a node not listed does not answer. */
+  readonly usage = new Map<string, NodeUsage>();
+
+  async nodeUsage(nodeName: string): Promise<NodeUsage> {
+    const usage = this.usage.get(nodeName);
+    if (!usage) throw new Error(`node "${nodeName}" did not answer`);
+    return usage;
   }
 }
