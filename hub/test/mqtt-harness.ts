@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PodStatusUpdate, RuntimeDriver } from '@peapod/agent';
+import { type AgentHandle, type PodStatusUpdate, type RuntimeDriver, startAgent } from '@peapod/agent';
 import { badRequest, type KubeObject, type Pod, type PodStatus, resolveResourceType } from '@peapod/core';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { createResourceService, type LocalResourceService } from '../src/api/service.js';
@@ -194,3 +194,30 @@ export class RecordingPodManager {
 
 /** Just enough runtime for the node reporter (version → containerRuntimeVersion). */
 export const versionOnlyDriver = { name: 'podman', version: async () => '4.3.1' } as unknown as RuntimeDriver;
+
+/**
+ * A real agent (`startAgent`: join, MQTT, node reports) whose pods go to a RecordingPodManager; its
+ * data dir and the agent are added to `cleanups`.
+ */
+export async function startTestAgent(
+  h: { url: string; token: string },
+  name: string,
+  cleanups: (() => Promise<void> | void)[],
+  extra: Partial<Parameters<typeof startAgent>[0]> = {},
+): Promise<{ handle: AgentHandle; pods: RecordingPodManager; dataDir: string }> {
+  const dir = tempDir(`peapod-test-agent-${name}-`);
+  const pods = new RecordingPodManager();
+  const handle = await startAgent({
+    hub: h.url,
+    token: h.token,
+    nodeName: name,
+    dataDir: dir.path,
+    profile: 'generic-amd64',
+    driver: versionOnlyDriver,
+    podManager: pods,
+    log: { info() {}, warn() {}, error() {} },
+    ...extra,
+  });
+  cleanups.push(dir.remove, () => handle.stop());
+  return { handle, pods, dataDir: dir.path };
+}

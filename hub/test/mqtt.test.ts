@@ -12,6 +12,7 @@ import {
   podObject,
   RecordingPodManager,
   readyCondition,
+  startTestAgent,
   startTestHub,
   type TestHub,
   tempDir,
@@ -30,28 +31,12 @@ async function hub(options = {}): Promise<TestHub> {
   return h;
 }
 
-async function agent(
+function agent(
   h: { url: string; token: string },
   name: string,
   extra: Partial<Parameters<typeof startAgent>[0]> = {},
 ): Promise<{ handle: AgentHandle; pods: RecordingPodManager; dataDir: string }> {
-  const dir = tempDir(`peapod-mqtt-agent-${name}-`);
-  const pods = new RecordingPodManager();
-  const quiet = { info() {}, warn() {}, error() {} };
-  const handle = await startAgent({
-    hub: h.url,
-    token: h.token,
-    nodeName: name,
-    dataDir: dir.path,
-    profile: 'generic-amd64',
-    driver: versionOnlyDriver,
-    podManager: pods,
-    heartbeatSeconds: 1,
-    log: quiet,
-    ...extra,
-  });
-  cleanups.push(dir.remove, () => handle.stop());
-  return { handle, pods, dataDir: dir.path };
+  return startTestAgent(h, name, cleanups, { heartbeatSeconds: 1, ...extra });
 }
 
 function node(h: TestHub, name: string): KubeObject | undefined {

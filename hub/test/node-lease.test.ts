@@ -1,4 +1,4 @@
-import { type AgentHandle, startAgent } from '@peapod/agent';
+import type { AgentHandle } from '@peapod/agent';
 import type { KubeObject, NodeReport } from '@peapod/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeDriver } from '../../agent/src/runtime/driver.js';
@@ -6,8 +6,8 @@ import { OFFLINE_HISTORY_ANNOTATION } from '../src/mqtt/node-status.js';
 import {
   eventually,
   NODES,
-  RecordingPodManager,
   readyCondition,
+  startTestAgent,
   startTestHub,
   type TestHub,
   tempDir,
@@ -43,19 +43,7 @@ async function hub(): Promise<TestHub> {
 }
 
 async function agent(h: TestHub, name: string, driver: RuntimeDriver): Promise<Watched> {
-  const dir = tempDir(`peapod-lease-agent-${name}-`);
-  const handle = await startAgent({
-    hub: h.url,
-    token: h.token,
-    nodeName: name,
-    dataDir: dir.path,
-    profile: 'generic-amd64',
-    driver,
-    podManager: new RecordingPodManager(),
-    leaseSeconds: 0.25,
-    log: { info() {}, warn() {}, error() {} },
-  });
-  cleanups.push(dir.remove, () => handle.stop());
+  const { handle } = await startTestAgent(h, name, cleanups, { driver, leaseSeconds: 0.25 });
   const t = handle.transport;
   const post = t.publishNodeReport.bind(t);
   const renew = t.renewLease.bind(t);
