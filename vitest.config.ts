@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     alias: {
       '@peapod/core/resources': fileURLToPath(new URL('./core/src/resources.ts', import.meta.url)),
+      '@peapod/core/manifests': fileURLToPath(new URL('./core/src/manifests.ts', import.meta.url)),
+      '@peapod/core/mini-yaml': fileURLToPath(new URL('./core/src/mini-yaml.ts', import.meta.url)),
       '@peapod/core': src('core'),
       '@peapod/firmware-profiles': src('firmware-profiles'),
       '@peapod/hub': src('hub'),

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parseMiniYaml, UnsupportedYaml } from './mini-yaml.js';
+import { parseMiniYaml, UnsupportedYaml } from '@peapod/core/mini-yaml';
 
 export interface NamedCluster {
   name: string;

@@ -34,7 +34,7 @@ async function readStdin(): Promise<string> {
 
 export async function readManifests(paths: string[], recursive = false): Promise<Manifest[]> {
   if (paths.length === 0) throw new CliError('must specify one of -f and -k');
-  const { decodeManifests } = await import('@peapod/core');
+  const { decodeManifests } = await import('@peapod/core/manifests');
   const out: Manifest[] = [];
   for (const p of paths) {
     const files = p === '-' ? ['-'] : collectFiles(p, recursive, true);

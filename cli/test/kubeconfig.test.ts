@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadKubeconfig, parseKubeconfigText, resolveConnection } from '../src/kubeconfig.js';
-import { parseMiniYaml, UnsupportedYaml } from '../src/mini-yaml.js';
 
 const HUB_STYLE = `apiVersion: v1
 kind: Config
@@ -33,26 +32,15 @@ current-context: "peapod"
 const dir = mkdtempSync(join(tmpdir(), 'peapod-kubeconfig-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('mini YAML reader', () => {
-  it('reads kubeconfig-style block YAML like the yaml package does', async () => {
-    const { parse } = await import('yaml');
-    expect(parseMiniYaml(HUB_STYLE)).toEqual(parse(HUB_STYLE));
-  });
-
-  it('reads kubectl-written indentation (sequence items indented under the key)', async () => {
-    const text = 'clusters:\n  - cluster:\n      server: https://h:1\n    name: c\ncurrent-context: c\n';
-    const { parse } = await import('yaml');
-    expect(parseMiniYaml(text)).toEqual(parse(text));
-  });
-
-  it('refuses what it does not understand, so callers fall back to the full parser', () => {
-    expect(() => parseMiniYaml('a: |\n  multi\n  line\n')).toThrow(UnsupportedYaml);
-    expect(() => parseMiniYaml('a: &x 1\n')).toThrow(UnsupportedYaml);
-  });
-
+describe('kubeconfig parsing', () => {
   it('falls back transparently for block scalars', async () => {
     const cfg = await parseKubeconfigText('current-context: >-\n  folded\n');
     expect(cfg['current-context']).toBe('folded');
+  });
+
+  it('reads kubeconfig-style block YAML like the yaml package does', async () => {
+    const { parse } = await import('yaml');
+    expect(await parseKubeconfigText(HUB_STYLE)).toEqual(parse(HUB_STYLE));
   });
 });
 

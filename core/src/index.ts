@@ -5,7 +5,6 @@ export * from './field-docs.js';
 export * from './field-selector.js';
 export * from './hash.js';
 export * from './label-selector.js';
-export * from './manifests.js';
 export * from './mqtt-protocol.js';
 export * from './names.js';
 export * from './pod-resources.js';

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { cpuToMilli, memoryToBytes, type Taint } from '@peapod/core';
-import { parse } from 'yaml';
+import { parseMiniYaml, UnsupportedYaml } from '@peapod/core/mini-yaml';
 
 /**
  * Device profiles: YAML files in `firmware-profiles/profiles/` (found relative to the package root,
@@ -71,9 +72,23 @@ function invalid(file: string, message: string): never {
   throw new Error(`firmware profile ${file}: ${message}`);
 }
 
+/**
+ * The built-in profiles fit the small YAML subset of `parseMiniYaml`, so the agent does not load
+ * the `yaml` package (~3 MiB RSS) to read them; a profile outside the subset uses the full parser.
+ */
+function parseYaml(text: string): unknown {
+  try {
+    return parseMiniYaml(text);
+  } catch (err) {
+    if (!(err instanceof UnsupportedYaml)) throw err;
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    return parse(text);
+  }
+}
+
 /** Validates a parsed profile document. */
 export function parseProfile(text: string, file = '<profile>'): FirmwareProfile {
-  const doc = parse(text) as Partial<FirmwareProfile> | null;
+  const doc = parseYaml(text) as Partial<FirmwareProfile> | null;
   if (!doc || typeof doc !== 'object') invalid(file, 'not a YAML mapping');
   if (typeof doc.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(doc.name)) invalid(file, 'invalid name');
   if (!doc.match || !Array.isArray(doc.match.arch) || doc.match.arch.length === 0)

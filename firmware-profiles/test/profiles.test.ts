@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseMiniYaml } from '@peapod/core/mini-yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   detectProfile,
   kubernetesArch,
   listProfiles,
   loadProfile,
+  PROFILES_DIR,
   parseProfile,
   profileLabels,
   readDeviceModel,
@@ -28,6 +31,15 @@ describe('firmware profiles', () => {
     for (const p of listProfiles()) {
       expect(p.leaseIntervalSeconds).toBeGreaterThanOrEqual(1);
       expect(p.labels['node.kubernetes.io/instance-type']).toBe(p.name);
+    }
+  });
+
+  it('ships profiles the small YAML reader reads exactly like the yaml package (the agent loads no YAML parser)', () => {
+    const files = readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    for (const f of files) {
+      const text = readFileSync(join(PROFILES_DIR, f), 'utf8');
+      expect(parseMiniYaml(text), f).toEqual(parse(text));
     }
   });
 

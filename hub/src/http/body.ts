@@ -1,11 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  badRequest,
-  decodeManifests,
-  type KubeObject,
-  requestEntityTooLarge,
-  unsupportedMediaType,
-} from '@peapod/core';
+import { badRequest, type KubeObject, requestEntityTooLarge, unsupportedMediaType } from '@peapod/core';
+import { decodeManifests } from '@peapod/core/manifests';
 import { isObject } from './patch/json-value.js';
 import { decodeProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 

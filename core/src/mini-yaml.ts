@@ -1,8 +1,9 @@
 /**
- * A tiny reader for the block-style YAML subset kubeconfig files use (block mappings, block
- * sequences, plain/quoted scalars, comments, `{}`/`[]`). It exists so `peapod get` need not load a
- * full YAML parser on every start; anything outside the subset throws `UnsupportedYaml` and the
- * caller falls back to the `yaml` package.
+ * A tiny reader for the block-style YAML subset kubeconfig files and firmware profiles use (block
+ * mappings, block sequences, plain/quoted scalars, comments, `{}`/`[]`, one-line flow sequences of
+ * scalars). It exists so `peapod get` and the agent need not load a full YAML parser (~3 MiB);
+ * anything outside the subset throws `UnsupportedYaml` and the caller falls back to the `yaml`
+ * package.
  */
 export class UnsupportedYaml extends Error {}
 
@@ -27,11 +28,41 @@ function stripComment(s: string): string {
   return s.trimEnd();
 }
 
+/** `[a, "b", 'c']` on one line: scalars only, no nesting. */
+function flowSequence(s: string): unknown[] {
+  const items: string[] = [];
+  let quote = '';
+  let start = 1;
+  for (let i = 1; i < s.length - 1; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === "'" && quote === "'" && s[i + 1] === "'") i++;
+      else if (c === quote) quote = '';
+    } else if ((c === '"' || c === "'") && s.slice(start, i).trim() === '') {
+      quote = c;
+    } else if (c === '[' || c === ']' || c === '{' || c === '}') {
+      throw new UnsupportedYaml(`nested flow collection ${s}`);
+    } else if (c === ',') {
+      items.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (quote) throw new UnsupportedYaml(`unterminated string ${s}`);
+  items.push(s.slice(start, -1));
+  if (items.at(-1)?.trim() === '') items.pop();
+  return items.map((item) => {
+    if (item.trim() === '') throw new UnsupportedYaml(`empty flow item ${s}`);
+    return scalar(item);
+  });
+}
+
 function scalar(raw: string): unknown {
   const s = raw.trim();
   if (s === '' || s === '~' || s === 'null') return null;
   if (s === '{}') return {};
   if (s === '[]') return [];
+  if (s.startsWith('[') && s.endsWith(']')) return flowSequence(s);
   if (s.startsWith('"')) {
     if (!s.endsWith('"') || s.length < 2) throw new UnsupportedYaml('multi-line string');
     return JSON.parse(s);
