@@ -6,6 +6,7 @@ import { detectProfile, type FirmwareProfile, loadProfile } from '@peapod/firmwa
 import type { QueuedStatus } from './cache/local-store.js';
 import type { AgentConfig } from './config.js';
 import { DEFAULT_STATUS_REPORT_MS, NodeReporter, type NodeReporterOptions } from './node/reporter.js';
+import { RuntimeHealth } from './node/runtime-health.js';
 import { OfflineCache } from './offline/offline-cache.js';
 import { createPodManager } from './pods/manager.js';
 import type { PodManager, PodStatusUpdate } from './pods/types.js';
@@ -124,6 +125,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const credential = await credentialFor(options, configuredCa);
 
   const driver = options.driver ?? createDriver(options);
+  const runtimeHealth = new RuntimeHealth({
+    check: async () => `${driver.name}://${await driver.version()}`,
+    streamEnds: driver.eventStreamEnds && (() => driver.eventStreamEnds?.() ?? 0),
+  });
   const reporter = new NodeReporter({
     dataDir: options.dataDir,
     profile,
@@ -131,7 +136,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
     taints: options.taints,
     nodeIP: options.nodeIP,
     readReadings: options.readReadings,
-    runtimeVersion: async () => `${driver.name}://${await driver.version()}`,
+    runtimeVersion: () => runtimeHealth.version(),
     agentVersion: AGENT_VERSION,
     statusReportMs:
       (options.nodeStatusReportSeconds ?? profile.nodeStatusReportIntervalSeconds ?? DEFAULT_STATUS_REPORT_MS / 1000) *

@@ -86,12 +86,14 @@ describe('DockerDriver event stream', () => {
       };
       expect((await runExit('a', '3')).exitCode).toBe(3);
       const openedBefore = driver.eventStream.opened;
+      const endsBefore = driver.eventStreamEnds();
 
       await service.stop(); // the engine goes away: the event stream ends
       service = await startPodmanService(service.socketPath);
 
       expect((await runExit('b', '4')).exitCode).toBe(4);
       expect(driver.eventStream.opened).toBeGreaterThan(openedBefore);
+      expect(driver.eventStreamEnds()).toBeGreaterThan(endsBefore);
       expect(events.filter((e) => e.type === 'died').map((e) => e.exitCode)).toEqual([3, 4]);
     } finally {
       unsubscribe();

@@ -45,6 +45,8 @@ describe('PodmanDriver event stream', () => {
 
       expect((await runExit('b', '4')).exitCode).toBe(4);
       expect(driver.eventStream.opened).toBeGreaterThanOrEqual(2);
+      // The node's runtime health check sees the ended stream and checks for real on its next tick.
+      expect(driver.eventStreamEnds()).toBeGreaterThanOrEqual(1);
       // The restarted stream replays from the newest event seen; nothing arrives twice.
       const died = events.filter((e) => e.type === 'died').map((e) => e.exitCode);
       expect(died).toEqual([3, 4]);

@@ -328,6 +328,10 @@ export class DockerDriver implements RuntimeDriver {
       }));
   }
 
+  eventStreamEnds(): number {
+    return this.eventStream.ended;
+  }
+
   events(labelFilter: Record<string, string>, listener: (event: ContainerEvent) => void): () => void {
     return this.eventStream.subscribe(labelFilter, listener);
   }

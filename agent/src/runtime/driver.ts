@@ -142,6 +142,11 @@ export interface ContainerStats {
 export interface RuntimeDriver {
   readonly name: string;
   version(): Promise<string>;
+  /**
+   * How many times the driver's event stream ended on its own (optional). The node's runtime health
+   * check trusts its last `version()` while this does not move (agent/src/node/runtime-health.ts).
+   */
+  eventStreamEnds?(): number;
 
   imageExists(image: string): Promise<boolean>;
   /**

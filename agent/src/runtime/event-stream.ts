@@ -38,6 +38,8 @@ export class RuntimeEventStream {
   private startedAt?: string;
   /** How many times the source was (re)opened; for diagnostics and tests. */
   opened = 0;
+  /** How many times an open source ended on its own (the runtime went away, or its stream broke). */
+  ended = 0;
 
   /** Restarts in a row without a single event in between (drives the restart back-off). */
   private failures = 0;
@@ -71,6 +73,7 @@ export class RuntimeEventStream {
     const since = this.deduper.newestTime() ?? this.startedAt;
     const ended = () => {
       if (this.abort !== abort || abort.signal.aborted) return;
+      this.ended++;
       const delay = Math.min(this.maxRestartDelayMs, this.restartDelayMs * 2 ** this.failures);
       this.failures++;
       this.restartTimer = setTimeout(() => {

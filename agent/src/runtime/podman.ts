@@ -274,6 +274,10 @@ export class PodmanDriver implements RuntimeDriver {
     }));
   }
 
+  eventStreamEnds(): number {
+    return this.eventStream.ended;
+  }
+
   events(labelFilter: Record<string, string>, listener: (event: ContainerEvent) => void): () => void {
     return this.eventStream.subscribe(labelFilter, listener);
   }
