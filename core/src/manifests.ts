@@ -2,8 +2,13 @@
  * Manifest decoding (`kubectl apply -f`): multi-document YAML or JSON, `kind: List` flattened,
  * empty documents skipped. Errors name the source, the document (1-based) and the line.
  */
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import { parseMiniYaml, UnsupportedYaml } from './mini-yaml.js';
 import type { KubeObject } from './types.js';
+
+/** The `yaml` package (~50 ms to load), only for manifests outside the small reader's subset. */
+const loadYaml = (): typeof Yaml => createRequire(import.meta.url)('yaml') as typeof Yaml;
 
 export class ManifestError extends Error {
   constructor(
@@ -79,6 +84,45 @@ function splitJsonStream(text: string): [number, string][] | undefined {
   return depth === 0 && pieces.length > 1 ? pieces : undefined;
 }
 
+const DOCUMENT_START = /^---\s*(#.*)?$/;
+const hasContent = (line: string) => line.trim() !== '' && !line.trimStart().startsWith('#');
+
+/**
+ * The documents of `input` read with the small YAML reader (core/src/mini-yaml.ts), each with the
+ * line of its first content; undefined when any part is outside its subset (the caller then uses
+ * the full parser, which also gives the precise errors).
+ */
+function decodeSimpleYaml(input: string): { value: unknown; line: number | undefined }[] | undefined {
+  const lines = input.split(/\r?\n/);
+  const docs: { value: unknown; line: number | undefined }[] = [];
+  let start = 0;
+  let explicit = false;
+  const flush = (end: number) => {
+    let first = start;
+    while (first < end && !hasContent(lines[first])) first++;
+    // Comments or blank lines before the first `---` are no document of their own.
+    if (first === end && !explicit) return;
+    docs.push({ value: parseMiniYaml(lines.slice(start, end).join('\n')), line: first < end ? first + 1 : undefined });
+  };
+  try {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (DOCUMENT_START.test(line)) {
+        flush(i);
+        start = i + 1;
+        explicit = true;
+      } else if (/^(---|\.\.\.|%)/.test(line)) {
+        return undefined;
+      }
+    }
+    flush(lines.length);
+  } catch (e) {
+    if (e instanceof UnsupportedYaml) return undefined;
+    throw e;
+  }
+  return docs;
+}
+
 /**
  * Decodes every object in `text`: multi-document YAML, JSON, or a stream of JSON objects.
  * `source` names the input in errors, e.g. `error parsing hello.yaml: document 2, line 7: …`.
@@ -91,6 +135,14 @@ export function decodeManifests(text: string, source = '<stdin>'): KubeObject[] 
     throw new ManifestError(`error parsing ${source}: ${where}: ${msg}`, source, doc, line);
   };
   const out: KubeObject[] = [];
+  const simple = /^\s*\{/.test(input) ? undefined : decodeSimpleYaml(input);
+  if (simple) {
+    simple.forEach(({ value, line }, i) => {
+      collect(value, i + 1, line, out, fail);
+    });
+    return out;
+  }
+  const { LineCounter, parseAllDocuments } = loadYaml();
   const lineCounter = new LineCounter();
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
 

@@ -28,6 +28,10 @@ function stripComment(s: string): string {
   return s.trimEnd();
 }
 
+/** Plain scalars the YAML 1.2 core schema reads as numbers, booleans or null. */
+const CORE_NON_STRING =
+  /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$/;
+
 /** `[a, "b", 'c']` on one line: scalars only, no nesting. */
 function flowSequence(s: string): unknown[] {
   const items: string[] = [];
@@ -65,16 +69,25 @@ function scalar(raw: string): unknown {
   if (s.startsWith('[') && s.endsWith(']')) return flowSequence(s);
   if (s.startsWith('"')) {
     if (!s.endsWith('"') || s.length < 2) throw new UnsupportedYaml('multi-line string');
-    return JSON.parse(s);
+    try {
+      return JSON.parse(s);
+    } catch {
+      throw new UnsupportedYaml(`YAML escapes or text after a quoted string: ${s}`);
+    }
   }
   if (s.startsWith("'")) {
     if (!s.endsWith("'") || s.length < 2) throw new UnsupportedYaml('multi-line string');
     return s.slice(1, -1).replace(/''/g, "'");
   }
-  if (/^[[{|>&*!%@`]/.test(s)) throw new UnsupportedYaml(`unsupported scalar ${s}`);
+  if (/^[[{|>&*!%@`?]/.test(s) || s.startsWith('- ') || s === '-' || s.includes(': ') || s.endsWith(':'))
+    throw new UnsupportedYaml(`unsupported scalar ${s}`);
   if (s === 'true') return true;
   if (s === 'false') return false;
   if (/^-?\d+$/.test(s)) return Number(s);
+  // Anything else the YAML 1.2 core schema would not read as a string (floats, hex, octal, .inf,
+  // True, NULL …) is left to the full parser.
+  if (CORE_NON_STRING.test(s))
+    throw new UnsupportedYaml(`non-string scalar ${s}`);
   return s;
 }
 
@@ -131,6 +144,7 @@ export function parseMiniYaml(src: string): unknown {
       const line = lines[pos];
       const kv = splitKey(line.text);
       if (!kv) throw new UnsupportedYaml(`line ${line.no}: expected key: value`);
+      if (Object.hasOwn(out, kv[0])) throw new UnsupportedYaml(`line ${line.no}: duplicate key ${kv[0]}`);
       pos++;
       out[kv[0]] = parseValue(kv[1], indent);
     }

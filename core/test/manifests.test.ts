@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { decodeManifests, ManifestError } from '../src/manifests.js';
 
 const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers: []\n';
@@ -88,5 +92,39 @@ describe('decodeManifests', () => {
 
   it('defaults the source name to <stdin>', () => {
     expect(() => decodeManifests('kind: [')).toThrow(/^error parsing <stdin>: document 1, line 1: /);
+  });
+});
+
+describe('decodeManifests: the small-reader path and the yaml package agree', () => {
+  const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
+  const viaYaml = (text: string) =>
+    parseAllDocuments(text)
+      .map((d) => d.toJS())
+      .filter((v) => v !== null)
+      .map((v) => ({ ...v, metadata: v.metadata ?? {} }));
+
+  for (const f of readdirSync(examples).filter((n) => n.endsWith('.yaml')))
+    it(`decodes examples/${f} like the yaml package`, () => {
+      const text = readFileSync(join(examples, f), 'utf8');
+      expect(decodeManifests(text, f)).toEqual(viaYaml(text));
+    });
+
+  it('numbers documents and lines the same way on both paths', () => {
+    const docs = (first: string) =>
+      `# leading comment\n${first}---\n---\n# c\n${POD}---\n\napiVersion: v1\nmetadata: {}\n`;
+    const simple = docs(POD);
+    const full = docs(`${POD}description: |\n  block scalar\n`); // outside the small reader's subset
+    const message = (text: string) => {
+      try {
+        decodeManifests(text, 'm.yaml');
+      } catch (e) {
+        return (e as Error).message.replace(/line \d+/, 'line N');
+      }
+      return 'no error';
+    };
+    expect(message(simple)).toBe('error parsing m.yaml: document 4, line N: object: kind not set');
+    expect(message(full)).toBe(message(simple));
+    expect(() => decodeManifests(simple, 'm.yaml')).toThrow(/line 19:/);
+    expect(() => decodeManifests(full, 'm.yaml')).toThrow(/line 21:/); // two more lines in document 1
   });
 });

@@ -47,3 +47,33 @@ describe('mini YAML reader', () => {
     expect(() => parseMiniYaml('a: ["open, b]\n')).toThrow(UnsupportedYaml);
   });
 });
+
+describe('mini YAML reader: what it reads, it reads like the yaml package', () => {
+  const samples = [
+    'cpu: 250m\nmemory: 512Mi\nport: 8080\nneg: -3\nflag: true\nnothing: null\nyes: yes\nhash: a#b\n',
+    'quoted: "a: b"\nsingle: \'x # y\'\nurl: https://h:1/p\nempty: ""\n',
+  ];
+  for (const text of samples)
+    it(JSON.stringify(text.slice(0, 30)), () => expect(parseMiniYaml(text)).toEqual(parse(text)));
+
+  it('leaves typed or structured plain scalars to the full parser', () => {
+    for (const v of [
+      '0.5',
+      '1e3',
+      '+5',
+      '0x1F',
+      '0o17',
+      '.inf',
+      '-.Inf',
+      '.NaN',
+      'True',
+      'NULL',
+      'FALSE',
+      'a: b',
+      '- a',
+    ])
+      expect(() => parseMiniYaml(`k: ${v}\n`), v).toThrow(UnsupportedYaml);
+    expect(() => parseMiniYaml('k: "\\x41"\n')).toThrow(UnsupportedYaml);
+    expect(() => parseMiniYaml('k: 1\nk: 2\n')).toThrow(UnsupportedYaml);
+  });
+});
