@@ -12,6 +12,7 @@ export default defineConfig({
       '@peapod/core': src('core'),
       '@peapod/firmware-profiles': src('firmware-profiles'),
       '@peapod/hub': src('hub'),
+      '@peapod/agent/agent': fileURLToPath(new URL('./agent/src/agent.ts', import.meta.url)),
       '@peapod/agent': src('agent'),
     },
   },

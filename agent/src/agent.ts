@@ -10,7 +10,6 @@ import { RuntimeHealth } from './node/runtime-health.js';
 import { OfflineCache } from './offline/offline-cache.js';
 import { createPodManager } from './pods/manager.js';
 import type { PodManager, PodStatusUpdate } from './pods/types.js';
-import { DockerDriver } from './runtime/docker.js';
 import type { RuntimeDriver } from './runtime/driver.js';
 import { PodmanDriver } from './runtime/podman.js';
 import { AgentServices, DEFAULT_RELAY_PORT } from './services/agent-services.js';
@@ -102,11 +101,14 @@ async function credentialFor(options: AgentOptions, caPem: string | undefined): 
   return credential;
 }
 
-function createDriver(options: AgentOptions): RuntimeDriver {
-  if (options.runtime === 'docker')
+/** The docker driver is loaded only on a docker node (a podman agent keeps ~1 MiB less). */
+async function createDriver(options: AgentOptions): Promise<RuntimeDriver> {
+  if (options.runtime === 'docker') {
+    const { DockerDriver } = await import('./runtime/docker.js');
     return new DockerDriver({
       socketPath: process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') || '/var/run/docker.sock',
     });
+  }
   // podman runs in its own work dir: a relative config path must be made absolute first.
   return new PodmanDriver({ containersConf: options.containersConf && resolve(options.containersConf) });
 }
@@ -124,7 +126,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const configuredCa = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
   const credential = await credentialFor(options, configuredCa);
 
-  const driver = options.driver ?? createDriver(options);
+  const driver = options.driver ?? (await createDriver(options));
   const runtimeHealth = new RuntimeHealth({
     check: async () => `${driver.name}://${await driver.version()}`,
     streamEnds: driver.eventStreamEnds && (() => driver.eventStreamEnds?.() ?? 0),

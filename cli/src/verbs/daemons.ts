@@ -71,7 +71,8 @@ export async function runHub(argv: string[]): Promise<number> {
 export async function runAgent(argv: string[]): Promise<number> {
   const flags = process.env.PEAPOD_AGENT_V8_FLAGS ?? AGENT_V8_FLAGS;
   if (flags.trim()) setFlagsFromString(flags);
-  const agentModule = await import('@peapod/agent');
+  // The agent alone: not the package index (simulator, docker driver), which the agent loads on demand.
+  const agentModule = await import('@peapod/agent/agent');
   const options = parsed(() => agentModule.parseAgentFlags(argv));
   const agent = await agentModule.startAgent(options);
   runUntilSignal(agent, 'agent');
