@@ -86,8 +86,7 @@ function scalar(raw: string): unknown {
   if (/^-?\d+$/.test(s)) return Number(s);
   // Anything else the YAML 1.2 core schema would not read as a string (floats, hex, octal, .inf,
   // True, NULL …) is left to the full parser.
-  if (CORE_NON_STRING.test(s))
-    throw new UnsupportedYaml(`non-string scalar ${s}`);
+  if (CORE_NON_STRING.test(s)) throw new UnsupportedYaml(`non-string scalar ${s}`);
   return s;
 }
 
