@@ -112,16 +112,20 @@ describe('node leases and status posts', () => {
   it('posts the status at once when a condition changes (runtime down → Ready=False → back)', async () => {
     const h = await hub();
     let down = false;
+    let streamEnds = 0;
     const driver = {
       name: 'podman',
       version: async () => {
         if (down) throw new Error('podman not found');
         return '4.3.1';
       },
+      // A runtime that goes away ends its event stream: the agent then checks it on the next tick.
+      eventStreamEnds: () => streamEnds,
     } as unknown as RuntimeDriver;
     const a = await agent(h, 'lease-change', driver);
     await registered(h, a, 'lease-change');
     down = true;
+    streamEnds++;
     const notReady = await eventually(() => {
       const c = ready(h, 'lease-change');
       return c?.status === 'False' && c;
