@@ -1,5 +1,6 @@
 // The fleet-simulator scenario: a real hub process, hollow nodes over real MQTT (through a counting
 // proxy), a rollout, API latencies, an idle window, and node losses (unclean and silent).
+import { writeFileSync } from 'node:fs';
 import { createApi, readyStatus } from './api.mjs';
 import { startFleet } from './fleet.mjs';
 import { cpuSeconds, diskWriteBytes, rssBytes, STORE_FLUSH_SECONDS, startHub } from './processes.mjs';
@@ -186,6 +187,12 @@ export async function runSimulatorScenario({ nodes: requested, podsPerNode, work
     const starts = rollout.filter((p) => p.running).map((p) => p.running - p.added);
     r.podStartP50 = percentile(starts, 50);
     r.podStartP99 = percentile(starts, 99);
+    // Per-pod timestamps (ms since the first ADDED) for finding where a burst pod waits.
+    if (process.env.PEAPOD_BENCH_POD_TIMES)
+      writeFileSync(
+        process.env.PEAPOD_BENCH_POD_TIMES,
+        `${rollout.map((p) => [p.name, p.node, p.added - firstAdded, (p.bound ?? 0) - firstAdded, (p.running ?? 0) - firstAdded].join(' ')).join('\n')}\n`,
+      );
     r.postP50 = percentile(postTimes, 50);
     r.postP99 = percentile(postTimes, 99);
     r.postCount = postTimes.length;

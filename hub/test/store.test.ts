@@ -177,6 +177,30 @@ describe('SqliteStore basics', () => {
     expect(unsupported.message).toBe('field label not supported: spec.bogus');
   });
 
+  it('listJson returns the same items as list, as UTF-8 JSON bytes (non-ASCII text too)', () => {
+    const store = temp.open(temp.dir());
+    store.create(PODS, pod('b', { namespace: 'ns2', labels: { app: 'web' } }));
+    store.create(
+      PODS,
+      pod('z', { labels: { app: 'web' }, annotations: { note: 'naïve — 温度 🌡' } }, { nodeName: 'n1' }),
+    );
+    store.create(PODS, pod('a', { labels: { app: 'db' } }));
+    const parsed = (options?: Parameters<typeof store.list>[1]) => {
+      const result = store.listJson(PODS, options);
+      expect(result.resourceVersion).toBe(store.currentResourceVersion());
+      return result.items.map((b) => JSON.parse(b.toString('utf8')));
+    };
+    for (const options of [
+      undefined,
+      { namespace: 'default' },
+      { namespace: 'empty' },
+      { labelSelector: 'app=web' },
+      { fieldSelector: 'spec.nodeName=n1' },
+    ])
+      expect(parsed(options)).toEqual(store.list(PODS, options).items);
+    expect(parsed().find((p) => p.metadata.name === 'z').metadata.annotations.note).toBe('naïve — 温度 🌡');
+  });
+
   it('ignores namespaces for cluster-scoped kinds', () => {
     const store = temp.open(temp.dir());
     const n = store.create(NODES, {
