@@ -130,6 +130,15 @@ describe('SqliteStore basics', () => {
     expect(viaMain.status.phase).toBe('Running');
     const replaced = store.update(PODS, { ...viaMain, status: { phase: 'Failed' } }, { keepStatus: false });
     expect(replaced.status.phase).toBe('Failed');
+    // The same status again (an undefined member is no member): no write, same resourceVersion.
+    const sameStatus = { phase: 'Failed', message: undefined };
+    const unchanged = store.update(PODS, { ...replaced, status: sameStatus }, { subresource: 'status' });
+    expect(unchanged.metadata.resourceVersion).toBe(replaced.metadata.resourceVersion);
+    // The stored status is a copy: changing the caller's object afterwards changes nothing stored.
+    const status = { phase: 'Succeeded' };
+    store.update(PODS, { ...unchanged, status }, { subresource: 'status' });
+    status.phase = 'Unknown';
+    expect(store.get(PODS, 'default', 'a')?.status.phase).toBe('Succeeded');
   });
 
   it('keeps uid and creationTimestamp on update and rejects a wrong uid', () => {

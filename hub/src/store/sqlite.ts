@@ -255,7 +255,12 @@ export class SqliteStore implements ObjectStore {
     const requestedRv = meta.resourceVersion;
     if (requestedRv && requestedRv !== stored.metadata.resourceVersion) throw conflict(type.plural, name, type.group);
 
-    const next = nextVersion(type, stored, { ...jsonCopy(input), metadata: jsonCopy(meta) }, options);
+    // The status subresource takes only the input's status: copy that alone, not the whole object.
+    const taken: KubeObject =
+      options.subresource === 'status'
+        ? ({ status: input.status === undefined ? undefined : jsonCopy(input.status) } as KubeObject)
+        : { ...jsonCopy(input), metadata: jsonCopy(meta) };
+    const next = nextVersion(type, stored, taken, options);
     if (isDeepStrictEqual(next, stored)) return JSON.parse(current.json) as KubeObject; // no-op: no write, no event
 
     const key = objectKey(resource, namespace, name);
@@ -523,7 +528,9 @@ export class SqliteStore implements ObjectStore {
 function nextVersion(type: ResourceType, stored: KubeObject, input: KubeObject, options: UpdateOptions): KubeObject {
   let next: KubeObject;
   if (options.subresource === 'status') {
-    next = jsonCopy(stored);
+    // `stored` was parsed for this update alone (nothing else holds it): share its fields, copy the
+    // metadata this function changes.
+    next = { ...stored, metadata: { ...stored.metadata } };
     if (input.status === undefined) delete next.status;
     else next.status = input.status;
   } else {
