@@ -191,7 +191,7 @@ export async function runSimulatorScenario({ nodes: requested, podsPerNode, work
     if (process.env.PEAPOD_BENCH_POD_TIMES)
       writeFileSync(
         process.env.PEAPOD_BENCH_POD_TIMES,
-        `${rollout.map((p) => [p.name, p.node, p.added - firstAdded, (p.bound ?? 0) - firstAdded, (p.running ?? 0) - firstAdded].join(' ')).join('\n')}\n`,
+        `# ${firstAdded}\n${rollout.map((p) => [p.name, p.node, p.added - firstAdded, (p.bound ?? 0) - firstAdded, (p.running ?? 0) - firstAdded].join(' ')).join('\n')}\n`,
       );
     r.postP50 = percentile(postTimes, 50);
     r.postP99 = percentile(postTimes, 99);

@@ -172,18 +172,38 @@ export class DesiredStatePublisher {
       return { name, pending, index };
     });
     this.dirty.clear();
+    // Every pod message of the flush is handed to the broker at once, then, once all of them are in,
+    // each node's index. A publish completes only when the broker has written it to the subscribed
+    // agent's socket — an event-loop turn or more on a busy hub — so one publish after the other
+    // would cap the flush at about one message per turn (a 1,000-pod burst waited seconds here).
     this.chain = this.chain.then(async () => {
-      for (const { name, pending, index } of batch) {
-        try {
-          // Clears first: a retained message with an empty payload deletes it from the broker.
-          for (const [uid, payload] of pending)
-            await this.bus.publish(topics.desiredPod(name, uid), payload ?? Buffer.alloc(0), { qos: 1, retain: true });
-          await this.bus.publish(topics.desiredIndex(name), encode(index), { qos: 1, retain: true });
-        } catch (err) {
-          this.log.error('mqtt: publishing desired state failed', { node: name, error: String(err) });
-        }
-      }
+      const podsIn = await Promise.all(batch.map(({ name, pending }) => this.publishPods(name, pending)));
+      await Promise.all(
+        batch.map(async ({ name, index }, i) => {
+          if (!podsIn[i]) return; // an index must not name pod messages the broker does not hold
+          try {
+            await this.bus.publish(topics.desiredIndex(name), encode(index), { qos: 1, retain: true });
+          } catch (err) {
+            this.log.error('mqtt: publishing desired state failed', { node: name, error: String(err) });
+          }
+        }),
+      );
     });
     return this.chain;
+  }
+
+  /** Publishes (or clears: an empty retained payload deletes it) a node's changed pod messages. */
+  private async publishPods(name: string, pending: [string, Buffer | null][]): Promise<boolean> {
+    try {
+      await Promise.all(
+        pending.map(([uid, payload]) =>
+          this.bus.publish(topics.desiredPod(name, uid), payload ?? Buffer.alloc(0), { qos: 1, retain: true }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      this.log.error('mqtt: publishing desired state failed', { node: name, error: String(err) });
+      return false;
+    }
   }
 }
