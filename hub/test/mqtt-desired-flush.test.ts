@@ -81,6 +81,23 @@ describe('desired state flush', () => {
     }
   });
 
+  it('gathers the changes of many turns into the next flush while the broker takes one', async () => {
+    const rec = recordingBus();
+    const { service, publisher } = setup(rec.bus);
+    await publisher.start();
+    rec.issued.length = 0;
+    // Ten pods, one per event-loop turn, while publishes take a turn each to complete.
+    for (let i = 0; i < 10; i++) {
+      service.create(PODS, 'default', pod(`p${i}`, {}, { nodeName: 'n1' }));
+      await new Promise((r) => setImmediate(r));
+    }
+    await publisher.idle();
+    await publisher.stop();
+    expect(rec.issued.filter((t) => t.startsWith(topics.desiredPod('n1', '')))).toHaveLength(10);
+    // One flush per turn would publish ten indexes; queued flushes take what is dirty when they run.
+    expect(rec.issued.filter((t) => t === topics.desiredIndex('n1')).length).toBeLessThan(10);
+  });
+
   it('publishes no index naming a pod message the broker refused', async () => {
     let refuse = '';
     const rec = recordingBus((topic) => topic === refuse);

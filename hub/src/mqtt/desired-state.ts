@@ -157,8 +157,21 @@ export class DesiredStatePublisher {
     });
   }
 
-  /** Publishes changed pod messages first, then the index that refers to them (per node, in order). */
+  /**
+   * Queues a publication of everything dirty. What it publishes is taken when its turn comes, not
+   * now: while the broker takes one flush, the changes of many event-loop turns gather into the next
+   * one instead of queueing one small flush per turn behind it.
+   */
   private flush(): Promise<void> {
+    this.chain = this.chain
+      .then(() => this.publishDirty())
+      .catch((err) => this.log.error('mqtt: publishing desired state failed', { error: String(err) }));
+    return this.chain;
+  }
+
+  /** Publishes changed pod messages first, then the index that refers to them (per node, in order). */
+  private async publishDirty(): Promise<void> {
+    if (this.dirty.size === 0) return;
     const batch = [...this.dirty].map((name) => {
       const state = this.nodes.get(name)!;
       const pending = [...state.pending];
@@ -176,20 +189,17 @@ export class DesiredStatePublisher {
     // each node's index. A publish completes only when the broker has written it to the subscribed
     // agent's socket — an event-loop turn or more on a busy hub — so one publish after the other
     // would cap the flush at about one message per turn (a 1,000-pod burst waited seconds here).
-    this.chain = this.chain.then(async () => {
-      const podsIn = await Promise.all(batch.map(({ name, pending }) => this.publishPods(name, pending)));
-      await Promise.all(
-        batch.map(async ({ name, index }, i) => {
-          if (!podsIn[i]) return; // an index must not name pod messages the broker does not hold
-          try {
-            await this.bus.publish(topics.desiredIndex(name), encode(index), { qos: 1, retain: true });
-          } catch (err) {
-            this.log.error('mqtt: publishing desired state failed', { node: name, error: String(err) });
-          }
-        }),
-      );
-    });
-    return this.chain;
+    const podsIn = await Promise.all(batch.map(({ name, pending }) => this.publishPods(name, pending)));
+    await Promise.all(
+      batch.map(async ({ name, index }, i) => {
+        if (!podsIn[i]) return; // an index must not name pod messages the broker does not hold
+        try {
+          await this.bus.publish(topics.desiredIndex(name), encode(index), { qos: 1, retain: true });
+        } catch (err) {
+          this.log.error('mqtt: publishing desired state failed', { node: name, error: String(err) });
+        }
+      }),
+    );
   }
 
   /** Publishes (or clears: an empty retained payload deletes it) a node's changed pod messages. */
