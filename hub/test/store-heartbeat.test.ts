@@ -46,7 +46,7 @@ describe('heartbeat write coalescing (flash wear)', () => {
     expect(heartbeatOnDisk(dir, 'n1')).toBe('2026-01-01T00:00:00Z');
     expect(store.get(NODES, undefined, 'n1')).toEqual(n);
     expect(store.list(NODES).items).toEqual([n]);
-    expect(store.listJson(NODES).items.map((b) => JSON.parse(b.toString('utf8')))).toEqual([n]);
+    expect(store.listJson(NODES).items.map((json) => JSON.parse(json))).toEqual([n]);
     expect(rec.events).toHaveLength(30);
     expect(rec.events[29].object).toEqual(n);
   });

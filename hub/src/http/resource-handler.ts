@@ -18,7 +18,7 @@ import { applyPatch, type PatchType, patchTypeOf, SUPPORTED_PATCH_TYPES } from '
 import { isObject } from './patch/json-value.js';
 import { boolParam, dryRunParam, intParam, selectorParams, writeOptions } from './query.js';
 import type { RequestContext } from './request-context.js';
-import { sendJson, sendJsonBytes } from './respond.js';
+import { sendJson, sendJsonText } from './respond.js';
 import type { ResourceTarget } from './routes.js';
 import { buildTable, parseIncludeObject, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
@@ -62,26 +62,14 @@ function respondList(ctx: RequestContext, type: ResourceType, items: KubeObject[
   });
 }
 
-const COMMA = Buffer.from(',');
-const LIST_END = Buffer.from(']}');
-
-/**
- * A JSON list reply spliced from the items' stored JSON bytes: no parse, no re-serialisation, no
- * string of the whole list (one copy into the reply buffer).
- */
+/** A JSON list reply spliced from the items' stored JSON (no parse, no re-serialisation). */
 function respondJsonList(ctx: RequestContext, type: ResourceType, list: ListJsonResult): void {
   const head = JSON.stringify({
     kind: listKind(type),
     apiVersion: apiVersionOf(type),
     metadata: { resourceVersion: list.resourceVersion },
   });
-  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
-  list.items.forEach((item, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(item);
-  });
-  parts.push(LIST_END);
-  sendJsonBytes(ctx.res, 200, Buffer.concat(parts));
+  sendJsonText(ctx.res, 200, `${head.slice(0, -1)},"items":[${list.items.join(',')}]}`);
 }
 
 export function isWatchRequest(ctx: RequestContext, target: ResourceTarget): boolean {

@@ -17,15 +17,11 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
 
 /** `sendJson` for a body that already is JSON text. */
 export function sendJsonText(res: ServerResponse, code: number, json: string, contentType = JSON_TYPE): void {
-  sendJsonBytes(res, code, Buffer.from(json), contentType);
-}
-
-/** Sends JSON already encoded as UTF-8 (gzip when the client accepts it and the body is large). */
-export function sendJsonBytes(res: ServerResponse, code: number, text: Buffer, contentType = JSON_TYPE): void {
   if (res.headersSent) {
     res.end();
     return;
   }
+  const text = Buffer.from(json);
   if (text.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(res.req?.headers['accept-encoding'] ?? ''))) {
     const zipped = gzipSync(text, { level: 1 });
     res.writeHead(code, {

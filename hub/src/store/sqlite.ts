@@ -104,9 +104,9 @@ export class SqliteStore implements ObjectStore {
     get: Database.Statement<[string, string, string], Row>;
     listAll: Database.Statement<[string], Row & { namespace: string; name: string }>;
     listNamespace: Database.Statement<[string, string], Row & { namespace: string; name: string }>;
-    /** Only the body, as UTF-8 bytes (no JS string decoded per row): LIST replies splice these. */
-    listAllBytes: Database.Statement<[string], Buffer>;
-    listNamespaceBytes: Database.Statement<[string, string], Buffer>;
+    /** Only the body (no row object, no namespace/name strings per row): LIST replies splice these. */
+    listAllBodies: Database.Statement<[string], string>;
+    listNamespaceBodies: Database.Statement<[string, string], string>;
     insert: Database.Statement<[string, string, string, string, number, string]>;
     replace: Database.Statement<[string, string, number, string, string, string]>;
     remove: Database.Statement<[string, string, string]>;
@@ -133,12 +133,12 @@ export class SqliteStore implements ObjectStore {
       listNamespace: this.db.prepare(
         'SELECT namespace, name, body FROM objects WHERE resource = ? AND namespace = ? ORDER BY name',
       ),
-      listAllBytes: this.db
-        .prepare<[string], Buffer>('SELECT CAST(body AS BLOB) FROM objects WHERE resource = ? ORDER BY namespace, name')
+      listAllBodies: this.db
+        .prepare<[string], string>('SELECT body FROM objects WHERE resource = ? ORDER BY namespace, name')
         .pluck(),
-      listNamespaceBytes: this.db
-        .prepare<[string, string], Buffer>(
-          'SELECT CAST(body AS BLOB) FROM objects WHERE resource = ? AND namespace = ? ORDER BY name',
+      listNamespaceBodies: this.db
+        .prepare<[string, string], string>(
+          'SELECT body FROM objects WHERE resource = ? AND namespace = ? ORDER BY name',
         )
         .pluck(),
       insert: this.db.prepare(
@@ -177,17 +177,17 @@ export class SqliteStore implements ObjectStore {
   listJson(type: ResourceType, options: ListOptions = {}): ListJsonResult {
     const resourceVersion = String(this.rv);
     const filter = compileFilter(type.kind, { ...options, namespace: type.namespaced ? options.namespace : undefined });
-    // Unfiltered, and a kind the overlay never holds: the rows are the reply, read as bytes.
+    // Unfiltered, and a kind the overlay never holds: the bodies are the reply.
     if (filter.labels === undefined && filter.fields === undefined && !isCoalescibleKind(type.kind)) {
       const resource = resourceKey(type);
       const items = filter.namespace
-        ? this.stmt.listNamespaceBytes.all(resource, filter.namespace)
-        : this.stmt.listAllBytes.all(resource);
+        ? this.stmt.listNamespaceBodies.all(resource, filter.namespace)
+        : this.stmt.listAllBodies.all(resource);
       return { items, resourceVersion };
     }
-    const items: Buffer[] = [];
+    const items: string[] = [];
     this.scan(type, options, (json) => {
-      items.push(Buffer.from(json));
+      items.push(json);
     });
     return { items, resourceVersion };
   }

@@ -75,8 +75,8 @@ export interface ListResult {
 }
 
 export interface ListJsonResult {
-  /** Each item's JSON as UTF-8 bytes, in `list` order. */
-  items: Buffer[];
+  /** Each item's JSON, in `list` order. */
+  items: string[];
   resourceVersion: string;
 }
 
