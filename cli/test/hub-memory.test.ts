@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { shouldCollect } from '../src/idle-gc.js';
-import { hubV8Flags } from '../src/v8-tuning.js';
+import { daemonV8Flags } from '../src/v8-tuning.js';
 
-describe('V8 flags of peapod hub', () => {
-  it('applies none unless PEAPOD_HUB_V8_FLAGS names some', () => {
-    expect(hubV8Flags({})).toBe('');
-    expect(hubV8Flags({ PEAPOD_HUB_V8_FLAGS: ' --optimize-for-size ' })).toBe('--optimize-for-size');
+describe('V8 flags of peapod hub and peapod agent', () => {
+  it('hub: applies none unless PEAPOD_HUB_V8_FLAGS names some', () => {
+    expect(daemonV8Flags('hub', {})).toBe('');
+    expect(daemonV8Flags('hub', { PEAPOD_HUB_V8_FLAGS: ' --optimize-for-size ' })).toBe('--optimize-for-size');
+  });
+
+  it('agent: small-device flags unless PEAPOD_AGENT_V8_FLAGS replaces them (empty: none)', () => {
+    expect(daemonV8Flags('agent', {})).toBe('--no-opt --semi-space-growth-factor=1');
+    expect(daemonV8Flags('agent', { PEAPOD_AGENT_V8_FLAGS: '' })).toBe('');
+    expect(daemonV8Flags('agent', { PEAPOD_AGENT_V8_FLAGS: '--jitless' })).toBe('--jitless');
   });
 });
 

@@ -2,19 +2,9 @@
  * `peapod hub [flags]` and `peapod agent [flags]`: load '@peapod/hub' / '@peapod/agent' only when
  * asked (the kubectl-like verbs never pay for them) and run until SIGINT/SIGTERM.
  */
-import { setFlagsFromString } from 'node:v8';
 import { CliError } from '../errors.js';
 import { startIdleCollector } from '../idle-gc.js';
-import { applyHubV8Flags } from '../v8-tuning.js';
-
-/**
- * V8 flags `peapod agent` sets on itself before it loads the agent (docs/agent.md, "Memory"): no
- * optimizing compiler (TurboFan's code and compile zones cost ~10 MiB of RSS; the agent is I/O
- * bound) and a young generation that stays at its initial 1 MiB semi-space (~3 MiB). They are set
- * in-process, so the agent stays one process with the usual command line. `PEAPOD_AGENT_V8_FLAGS`
- * replaces them (empty: none).
- */
-export const AGENT_V8_FLAGS = '--no-opt --semi-space-growth-factor=1';
+import { applyDaemonV8Flags } from '../v8-tuning.js';
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -45,7 +35,7 @@ function parsed<T>(parse: () => T): T {
 }
 
 export async function runHub(argv: string[]): Promise<number> {
-  applyHubV8Flags();
+  applyDaemonV8Flags('hub');
   const hubModule = await import('@peapod/hub');
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`Usage: peapod hub [options]\n${hubModule.HUB_FLAGS_HELP}\n`);
@@ -69,8 +59,7 @@ export async function runHub(argv: string[]): Promise<number> {
 }
 
 export async function runAgent(argv: string[]): Promise<number> {
-  const flags = process.env.PEAPOD_AGENT_V8_FLAGS ?? AGENT_V8_FLAGS;
-  if (flags.trim()) setFlagsFromString(flags);
+  applyDaemonV8Flags('agent');
   // The agent alone: not the package index (simulator, docker driver), which the agent loads on demand.
   const agentModule = await import('@peapod/agent/agent');
   const options = parsed(() => agentModule.parseAgentFlags(argv));
