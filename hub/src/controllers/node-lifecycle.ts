@@ -1,5 +1,6 @@
 import type { Node, Pod, PodCondition, Taint } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
+import { nodeReadyStatus } from '../scheduler/taints.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { evictionDecision } from './eviction.js';
 import { listAndWatch } from './list-watch.js';
@@ -47,11 +48,7 @@ function viewOf(node: Node): NodeView {
   return {
     name: node.metadata.name as string,
     ...(taints ? { taints } : {}),
-    signature: JSON.stringify([
-      taints,
-      node.spec?.unschedulable,
-      node.status?.conditions?.find((c) => c.type === 'Ready')?.status,
-    ]),
+    signature: JSON.stringify([taints, node.spec?.unschedulable, nodeReadyStatus(node)]),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   isApiError,
   type KubeObject,
   methodNotAllowed,
+  type Node,
   notFound,
   resolveResourceType,
   serviceUnavailable,
@@ -12,6 +13,7 @@ import {
 import type { PodMetrics } from '../api/node-proxy.js';
 import type { HubContext } from '../component.js';
 import { USAGE_ANNOTATION } from '../mqtt/node-status.js';
+import { nodeReadyStatus } from '../scheduler/taints.js';
 import { selectorParams } from './query.js';
 import type { RequestContext } from './request-context.js';
 import { sendJson } from './respond.js';
@@ -78,15 +80,10 @@ function postedNodeMetrics(node: KubeObject): KubeObject | undefined {
   }
 }
 
-function isReady(node: KubeObject): boolean {
-  const conditions = node.status?.conditions as { type: string; status: string }[] | undefined;
-  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
 /** A reading asked from the node now, or the last one it posted when it does not answer in time. */
 async function nodeMetrics(hub: HubContext, node: KubeObject): Promise<KubeObject | undefined> {
   const proxy = hub.nodeProxy;
-  if (proxy && isReady(node)) {
+  if (proxy && nodeReadyStatus(node as Node) === 'True') {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), NODE_USAGE_WAIT_MS);

@@ -2,15 +2,12 @@ import type { Node, Pod } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
 import { listAndWatch } from '../controllers/list-watch.js';
 import { NODES, objectKey, PODS } from '../controllers/objects.js';
+import { nodeReadyStatus } from '../scheduler/taints.js';
 
 /** What a pod counts as: its phase, with `Unscheduled` for Pending pods not bound to a node. */
 function podState(pod: Pod): string {
   const phase = pod.status?.phase ?? 'Pending';
   return phase === 'Pending' && !pod.spec?.nodeName ? 'Unscheduled' : phase;
-}
-
-function nodeReady(node: Node): string {
-  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
 }
 
 /** Tallies of objects by a derived state, kept up to date from watch events. */
@@ -64,7 +61,7 @@ export function createClusterMetricsComponent(): HubComponent {
       );
       unwatch.push(
         listAndWatch<Node>(context.service, NODES, (type, node) =>
-          nodes.set(node.metadata.name!, type === 'DELETED' ? undefined : nodeReady(node)),
+          nodes.set(node.metadata.name!, type === 'DELETED' ? undefined : (nodeReadyStatus(node) ?? 'Unknown')),
         ),
         listAndWatch<Pod>(context.service, PODS, (type, pod) =>
           pods.set(objectKey(pod), type === 'DELETED' ? undefined : podState(pod)),

@@ -16,6 +16,7 @@ import { createWorkQueue, type WorkQueue } from '../controllers/work-queue.js';
 import { bindPod } from './binding.js';
 import { decide } from './decide.js';
 import type { NodeInfo } from './node-info.js';
+import { nodeReadyStatus } from './taints.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /** kube-scheduler podInitialBackoffSeconds / podMaxBackoffSeconds. */
@@ -38,7 +39,7 @@ function needsScheduling(pod: Pod): boolean {
 
 /** What about a node matters to placement; node heartbeats that change none of it are ignored. */
 function schedulingSignature(node: Node): string {
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  const ready = nodeReadyStatus(node);
   return JSON.stringify([
     node.metadata.labels,
     node.spec?.taints,
