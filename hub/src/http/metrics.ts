@@ -14,6 +14,7 @@ import type { PodMetrics } from '../api/node-proxy.js';
 import type { HubContext } from '../component.js';
 import { USAGE_ANNOTATION } from '../mqtt/node-status.js';
 import { nodeReadyStatus } from '../scheduler/taints.js';
+import { rfc3339Seconds } from '../store/object-meta.js';
 import { selectorParams } from './query.js';
 import type { RequestContext } from './request-context.js';
 import { sendJson } from './respond.js';
@@ -91,7 +92,7 @@ async function nodeMetrics(hub: HubContext, node: KubeObject): Promise<KubeObjec
     const fresh = await Promise.race([proxy.nodeUsage(node.metadata.name!).catch(() => undefined), late]);
     clearTimeout(timer);
     if (fresh) {
-      const at = new Date(hub.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+      const at = rfc3339Seconds(hub.now());
       return nodeMetricsObject(node, {
         cpu: formatCpuMilli(fresh.cpuMilli),
         memory: formatBytes(fresh.memoryBytes),
@@ -103,7 +104,7 @@ async function nodeMetrics(hub: HubContext, node: KubeObject): Promise<KubeObjec
 }
 
 function podMetricsObject(pod: KubeObject, metrics: PodMetrics, now: number): KubeObject {
-  const at = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+  const at = rfc3339Seconds(now);
   return {
     kind: 'PodMetrics',
     apiVersion: API_VERSION,
