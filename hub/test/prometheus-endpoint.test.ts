@@ -1,3 +1,4 @@
+import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, podManifest } from './helpers/api-client.js';
@@ -27,6 +28,32 @@ async function scrape(): Promise<string> {
   expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
   return res.text;
 }
+
+/** Sends one raw HTTP/1.1 request line over TLS and returns the status line of the answer. */
+function rawStatusLine(target: string): Promise<string> {
+  const { hostname, port } = new URL(hub.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), ca: hub.caPem }, () => {
+      socket.end(
+        `GET ${target} HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer ${hub.token}\r\nConnection: close\r\n\r\n`,
+      );
+    });
+    let text = '';
+    socket.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+    });
+    socket.on('end', () => resolve(text.split('\r\n')[0]));
+    socket.on('error', reject);
+  });
+}
+
+describe('a request target that is no URL', () => {
+  it('gets 400 Bad Request and the hub (and its request metrics) keep running', async () => {
+    expect(await rawStatusLine('//[')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await api(hub, 'GET', '/version')).status).toBe(200);
+    expect(sample(await scrape(), 'apiserver_request_total{verb="GET",resource="",subresource="",code="400"}')).toBe(1);
+  });
+});
 
 describe('GET /metrics (Prometheus)', () => {
   it('needs the bearer token like the rest of the API', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseTarget } from '../src/http/routes.js';
 import { requestLabels } from '../src/prometheus/api-metrics.js';
 import { MetricsRegistry } from '../src/prometheus/registry.js';
 
@@ -60,7 +61,7 @@ describe('the Prometheus registry', () => {
 });
 
 describe('API request labels (kube-apiserver verbs)', () => {
-  const labels = (method: string, path: string) => requestLabels(method, new URL(path, 'https://hub'));
+  const labels = (method: string, path: string) => requestLabels(method, parseTarget(path));
 
   it('tells GET, LIST and WATCH apart and names resource and subresource', () => {
     expect(labels('GET', '/api/v1/namespaces/default/pods/web')).toEqual({

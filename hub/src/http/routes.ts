@@ -120,3 +120,20 @@ function metricsRoute(rest: string[]): Route {
   const target = parseMetricsPath(rest.slice(1));
   return target ? { kind: 'metrics', target } : { kind: 'not-found' };
 }
+
+/** A request's URL and route, parsed once per request. */
+export interface RequestTarget {
+  url: URL;
+  route: Route;
+}
+
+/** The target of a request line; undefined when it is not a URL path at all (e.g. `//[`). */
+export function parseTarget(requestUrl: string | undefined): RequestTarget | undefined {
+  let url: URL;
+  try {
+    url = new URL(requestUrl ?? '/', 'http://hub');
+  } catch {
+    return undefined;
+  }
+  return { url, route: parseRoute(url.pathname) };
+}

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ApiError, methodNotAllowed, unauthorized } from '@peapod/core';
+import { ApiError, badRequest, methodNotAllowed, unauthorized } from '@peapod/core';
 import type { HubComponent, HubContext } from '../component.js';
 import { ApiRequestMetrics } from '../prometheus/api-metrics.js';
 import { EXPOSITION_CONTENT_TYPE } from '../prometheus/registry.js';
@@ -25,7 +25,7 @@ import { handlePodLogs } from './pod-logs.js';
 import type { RequestContext } from './request-context.js';
 import { handleCollection, handleObject, handleStatus } from './resource-handler.js';
 import { sendError, sendJson } from './respond.js';
-import { parseRoute, type ResourceTarget, type Route } from './routes.js';
+import { parseTarget, type RequestTarget, type ResourceTarget, type Route } from './routes.js';
 import { handleBinding, handleEviction, handleScale } from './subresources.js';
 
 /**
@@ -85,12 +85,18 @@ export class HttpApiComponent implements HubComponent {
     const requests = context.metrics ? new ApiRequestMetrics(context.metrics) : undefined;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       const started = performance.now();
+      // Parsed once, here: a target no URL parser accepts (e.g. `//[`) is a 400, never a throw.
+      const target = parseTarget(req.url);
       res.once('finish', () => {
         const ms = performance.now() - started;
-        requests?.record(req, res.statusCode, ms / 1000);
+        requests?.record(req.method ?? 'GET', target, res.statusCode, ms / 1000);
         context.log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms) });
       });
-      this.handle(req, res).catch((e) => sendError(res, e, context.log));
+      if (!target) {
+        sendError(res, badRequest(`invalid request target ${JSON.stringify(req.url)}`), context.log);
+        return;
+      }
+      this.handle(req, res, target).catch((e) => sendError(res, e, context.log));
     };
     const server = this.options.tls
       ? createHttpsServer({ cert: this.options.tls.certPem, key: this.options.tls.keyPem }, handler)
@@ -143,8 +149,9 @@ export class HttpApiComponent implements HubComponent {
     const hub = this.hub!;
     socket.on('error', () => socket.destroy());
     try {
-      const url = new URL(req.url ?? '/', 'http://hub');
-      const route = parseRoute(url.pathname);
+      const target = parseTarget(req.url);
+      if (!target) throw badRequest(`invalid request target ${JSON.stringify(req.url)}`);
+      const { url, route } = target;
       if (!this.authorized(req, route)) throw unauthorized();
       if (route.kind !== 'resource' || route.target.type.plural !== 'pods' || route.target.subresource !== 'exec') {
         throw route.kind === 'resource'
@@ -157,10 +164,8 @@ export class HttpApiComponent implements HubComponent {
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, { url, route }: RequestTarget): Promise<void> {
     const hub = this.hub!;
-    const url = new URL(req.url ?? '/', 'http://hub');
-    const route = parseRoute(url.pathname);
     if (!this.authorized(req, route)) throw unauthorized();
     const ctx: RequestContext = {
       req,

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { parseRoute } from '../http/routes.js';
+import type { RequestTarget } from '../http/routes.js';
 import type { Counter, Histogram, MetricsRegistry } from './registry.js';
 
 /** Latency buckets of the Kubernetes API server's request histogram (seconds, trimmed). */
@@ -15,9 +14,9 @@ export type RequestLabels = {
  * Kubernetes' verb names: GET of one object, LIST and WATCH of collections, DELETECOLLECTION,
  * CONNECT for exec; other methods as they are. Non-resource paths have an empty resource.
  */
-export function requestLabels(method: string, url: URL): RequestLabels {
-  const route = parseRoute(url.pathname);
-  if (route.kind !== 'resource') return { verb: method, resource: '', subresource: '' };
+export function requestLabels(method: string, target: RequestTarget | undefined): RequestLabels {
+  if (target?.route.kind !== 'resource') return { verb: method, resource: '', subresource: '' };
+  const { url, route } = target;
   const { type, name, subresource, legacyWatch } = route.target;
   const watch = legacyWatch || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
   let verb = method;
@@ -46,12 +45,11 @@ export class ApiRequestMetrics {
     );
   }
 
-  record(req: IncomingMessage, status: number, seconds: number): void {
-    const url = new URL(req.url ?? '/', 'http://hub');
-    const labels = requestLabels(req.method ?? 'GET', url);
+  record(method: string, target: RequestTarget | undefined, status: number, seconds: number): void {
+    const labels = requestLabels(method, target);
     this.total.inc({ ...labels, code: String(status) });
     const longRunning =
-      labels.verb === 'WATCH' || labels.verb === 'CONNECT' || url.searchParams.get('follow') === 'true';
+      labels.verb === 'WATCH' || labels.verb === 'CONNECT' || target?.url.searchParams.get('follow') === 'true';
     if (!longRunning) this.duration.observe(labels, seconds);
   }
 }
